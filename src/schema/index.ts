@@ -1,0 +1,3 @@
+export * from './records.js';
+export * from './codes.js';
+export * from './validate.js';

@@ -1,0 +1,288 @@
+// The canonical record: one JSON shape for everything that leaves a driver.
+// Defined once with TypeBox, so the JSON Schema (compiled by ajv in validate.ts) and the TypeScript types are the
+// same declaration and cannot drift apart. This folder imports nothing else of ours.
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+
+export const SCHEMA_VERSION = 1 as const;
+
+/** ISO-8601 UTC with milliseconds, e.g. 2026-11-25T10:00:00.000Z (what Date.prototype.toISOString gives). */
+export const IsoTime = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$',
+  description: 'ISO-8601 UTC with milliseconds',
+});
+
+/** How far a value can be trusted. A device's "invalid" marker becomes `invalid`, never a number. */
+export const Validity = Type.Union([
+  Type.Literal('valid'),
+  Type.Literal('questionable'),
+  Type.Literal('invalid'),
+  Type.Literal('calibrating'),
+  Type.Literal('unavailable'),
+  Type.Literal('demo'),
+]);
+export type Validity = Static<typeof Validity>;
+
+/** IEEE 11073-10101 term: numeric code (partition << 16 | term) and reference id. */
+export const MdcTerm = Type.Object(
+  { code: Type.Integer({ minimum: 0 }), ref: Type.String({ pattern: '^MDC_[A-Z0-9_]+$' }) },
+  { additionalProperties: false },
+);
+export type MdcTerm = Static<typeof MdcTerm>;
+
+/** A unit: the UCUM string, with the MDC unit code beside it where one exists. */
+export const Unit = Type.Object(
+  { ucum: Type.String({ minLength: 1 }), mdc: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+export type Unit = Static<typeof Unit>;
+
+/** The device's own code for the thing, kept so that nothing is lost in translation. */
+export const VendorCode = Type.Object(
+  { code: Type.Union([Type.String(), Type.Integer()]), name: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+export type VendorCode = Static<typeof VendorCode>;
+
+export const DeviceIdentity = Type.Object(
+  {
+    manufacturer: Type.Optional(Type.String()),
+    model: Type.Optional(Type.String()),
+    serial: Type.Optional(Type.String()),
+    firmware: Type.Optional(Type.String()),
+    protocol: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type DeviceIdentity = Static<typeof DeviceIdentity>;
+
+/** Fields every record carries. `seq` and `historical` are set by the outbox when the record is made durable/sent. */
+const envelope = {
+  schema: Type.Literal(SCHEMA_VERSION),
+  vehicle: Type.String({ minLength: 1, maxLength: 64 }),
+  device: Type.String({ minLength: 1, maxLength: 64 }),
+  driver: Type.String({ minLength: 1 }),
+  /** When the device observed it (device time corrected by the gateway's per-device offset). */
+  observedAt: IsoTime,
+  /** When the gateway received it (gateway wall clock). */
+  receivedAt: IsoTime,
+  /** Gateway monotonic clock at receipt, milliseconds since boot: orders records when the wall clock steps. */
+  mono: Type.Number({ minimum: 0 }),
+  encounter: Type.Optional(Type.String({ minLength: 1 })),
+  source: Type.Optional(DeviceIdentity),
+  /** Per-stream sequence number, 64-bit unsigned as a decimal string (JSON numbers lose precision above 2^53). */
+  seq: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,19})$' })),
+  historical: Type.Optional(Type.Boolean()),
+};
+
+function recordOf<K extends string, P extends TProperties>(kind: K, props: P, extra: Record<string, unknown> = {}) {
+  return Type.Object({ kind: Type.Literal(kind), ...envelope, ...props }, { additionalProperties: false, ...extra });
+}
+
+// A value is a number exactly when the validity says it can be trusted to be one.
+const valueMatchesValidity = {
+  if: { properties: { validity: { enum: ['invalid', 'unavailable'] } } },
+  then: { properties: { value: { type: 'null' } } },
+  else: { properties: { value: { not: { type: 'null' } } } },
+};
+
+export const NumericRecord = recordOf(
+  'numeric',
+  {
+    metric: MdcTerm,
+    value: Type.Union([Type.Number(), Type.Null()]),
+    unit: Unit,
+    validity: Validity,
+    label: Type.Optional(Type.String()),
+    vendor: Type.Optional(VendorCode),
+  },
+  valueMatchesValidity,
+);
+export type NumericRecord = Static<typeof NumericRecord>;
+
+export const WaveformRecord = recordOf('waveform', {
+  metric: MdcTerm,
+  unit: Unit,
+  /** Samples per second. */
+  rate: Type.Number({ exclusiveMinimum: 0 }),
+  /** Physical value of sample i = samples[i] * scale.factor + scale.offset, in `unit`. observedAt = first sample. */
+  scale: Type.Object(
+    { factor: Type.Number(), offset: Type.Number() },
+    { additionalProperties: false },
+  ),
+  samples: Type.Array(Type.Number()),
+  validity: Validity,
+  label: Type.Optional(Type.String()),
+  vendor: Type.Optional(VendorCode),
+});
+export type WaveformRecord = Static<typeof WaveformRecord>;
+
+export const AlarmRecord = recordOf('alarm', {
+  /** Stable identity of this alarm condition on this device, so its state changes can be followed. */
+  alarmId: Type.String({ minLength: 1 }),
+  code: Type.Optional(MdcTerm),
+  text: Type.String(),
+  /** IEC 60601-1-8 priority; `info` is an information signal. */
+  priority: Type.Union([Type.Literal('high'), Type.Literal('medium'), Type.Literal('low'), Type.Literal('info')]),
+  category: Type.Union([Type.Literal('physiological'), Type.Literal('technical')]),
+  state: Type.Union([
+    Type.Literal('active'),
+    Type.Literal('latched'),
+    Type.Literal('acknowledged'),
+    Type.Literal('cleared'),
+  ]),
+  /** The measurement the alarm is about, when the device says. */
+  about: Type.Optional(MdcTerm),
+  vendor: Type.Optional(VendorCode),
+});
+export type AlarmRecord = Static<typeof AlarmRecord>;
+
+export const SettingRecord = recordOf(
+  'setting',
+  {
+    metric: MdcTerm,
+    value: Type.Union([Type.Number(), Type.String(), Type.Null()]),
+    unit: Type.Optional(Unit),
+    validity: Validity,
+    label: Type.Optional(Type.String()),
+    vendor: Type.Optional(VendorCode),
+  },
+  valueMatchesValidity,
+);
+export type SettingRecord = Static<typeof SettingRecord>;
+
+export const LabRecord = recordOf('lab', {
+  test: Type.Object(
+    { loinc: Type.String({ pattern: '^[0-9]{1,7}-[0-9]$' }), name: Type.String() },
+    { additionalProperties: false },
+  ),
+  value: Type.Union([Type.Number(), Type.Null()]),
+  /** Qualitative or non-numeric result as given (e.g. "POS", ">50"). */
+  text: Type.Optional(Type.String()),
+  unit: Type.Optional(Unit),
+  referenceRange: Type.Optional(
+    Type.Object(
+      { low: Type.Optional(Type.Number()), high: Type.Optional(Type.Number()), text: Type.String() },
+      { additionalProperties: false },
+    ),
+  ),
+  /** Abnormal flags as given by the analyser (HL7 table 0078 style: L, H, LL, HH, N, A …). */
+  flags: Type.Array(Type.String()),
+  status: Type.Union([
+    Type.Literal('final'),
+    Type.Literal('preliminary'),
+    Type.Literal('corrected'),
+    Type.Literal('cancelled'),
+    Type.Literal('partial'),
+  ]),
+  validity: Validity,
+  specimen: Type.Optional(
+    Type.Object(
+      { id: Type.Optional(Type.String()), type: Type.Optional(Type.String()) },
+      { additionalProperties: false },
+    ),
+  ),
+  patientId: Type.Optional(Type.String()),
+  operator: Type.Optional(Type.String()),
+  instrument: Type.Optional(Type.String()),
+  collectedAt: Type.Optional(IsoTime),
+  /** A quality-control measurement, never a patient result. */
+  qc: Type.Boolean(),
+  vendor: Type.Optional(VendorCode),
+});
+export type LabRecord = Static<typeof LabRecord>;
+
+export const LocationRecord = recordOf('location', {
+  /** none = no usable fix (lat/lon absent); 2d/3d as the receiver reports. */
+  fix: Type.Union([Type.Literal('none'), Type.Literal('2d'), Type.Literal('3d')]),
+  /** GGA fix quality: 0 none, 1 GPS, 2 DGPS, 4 RTK fixed, 5 RTK float, 6 dead reckoning … */
+  quality: Type.Optional(Type.Integer({ minimum: 0, maximum: 9 })),
+  /** WGS-84 decimal degrees. */
+  lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
+  lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+  /** Metres above mean sea level. */
+  altitude: Type.Optional(Type.Number()),
+  geoidSeparation: Type.Optional(Type.Number()),
+  /** Metres per second over ground. */
+  speed: Type.Optional(Type.Number({ minimum: 0 })),
+  /** Degrees true, 0 ≤ course < 360. */
+  course: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 360 })),
+  satellites: Type.Optional(Type.Integer({ minimum: 0 })),
+  hdop: Type.Optional(Type.Number({ minimum: 0 })),
+  validity: Validity,
+});
+export type LocationRecord = Static<typeof LocationRecord>;
+
+export const DeviceCounters = Type.Object(
+  {
+    framesOk: Type.Integer({ minimum: 0 }),
+    framesDropped: Type.Integer({ minimum: 0 }),
+    bytesDropped: Type.Integer({ minimum: 0 }),
+    checksumErrors: Type.Integer({ minimum: 0 }),
+    records: Type.Integer({ minimum: 0 }),
+    reconnects: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type DeviceCounters = Static<typeof DeviceCounters>;
+
+export const DeviceState = Type.Union([
+  Type.Literal('connecting'),
+  Type.Literal('connected'),
+  Type.Literal('stale'),
+  Type.Literal('disconnected'),
+  Type.Literal('stopped'),
+]);
+export type DeviceState = Static<typeof DeviceState>;
+
+export const DeviceRecord = recordOf('device', {
+  state: DeviceState,
+  /** Where the device is attached, e.g. "serial /dev/ambulink/gps @4800". */
+  transport: Type.String(),
+  identity: Type.Optional(DeviceIdentity),
+  counters: DeviceCounters,
+  /** Last error, in words, when disconnected. */
+  error: Type.Optional(Type.String()),
+});
+export type DeviceRecord = Static<typeof DeviceRecord>;
+
+export const EventRecord = recordOf('event', {
+  /** Dotted name, e.g. encounter.opened, crew.action, setpoint.state. */
+  event: Type.String({ pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$' }),
+  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type EventRecord = Static<typeof EventRecord>;
+
+export const recordSchemas = [
+  NumericRecord,
+  WaveformRecord,
+  AlarmRecord,
+  SettingRecord,
+  LabRecord,
+  LocationRecord,
+  DeviceRecord,
+  EventRecord,
+] as const;
+
+export type CanonicalRecord =
+  | NumericRecord
+  | WaveformRecord
+  | AlarmRecord
+  | SettingRecord
+  | LabRecord
+  | LocationRecord
+  | DeviceRecord
+  | EventRecord;
+
+export type RecordKind = CanonicalRecord['kind'];
+export const RECORD_KINDS: readonly RecordKind[] = recordSchemas.map(
+  (s) => (s.properties.kind as { const: RecordKind }).const,
+);
+
+/** The whole record schema, discriminated on `kind` (ajv's discriminator keeps errors to the one matching kind). */
+export const CanonicalRecordSchema = {
+  $id: 'https://ambulink.invalid/schema/record.json',
+  type: 'object',
+  discriminator: { propertyName: 'kind' },
+  required: ['kind'],
+  oneOf: recordSchemas as readonly TObject[],
+} as const;
