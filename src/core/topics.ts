@@ -1,0 +1,31 @@
+// The MQTT topic scheme, shared by the local broker and the uplink. Root: ambulink/v1/{vehicle}.
+import type { CanonicalRecord } from '../schema/index.js';
+
+export interface Topics {
+  readonly root: string;
+  /** Retained gateway status: birth on connect, Will = offline. */
+  readonly status: string;
+  /** Telemetry of one device and kind. */
+  data(device: string, kind: string): string;
+  /** Alarms of one device (highest priority class). */
+  alarm(device: string): string;
+  /** Explicit accounting of anything evicted or expired. */
+  readonly loss: string;
+  /** Crew actions on the local broker (confirmations); only the crew role may publish here. */
+  readonly crew: string;
+  /** Where a record goes. */
+  forRecord(record: CanonicalRecord): string;
+}
+
+export function topicsFor(vehicle: string): Topics {
+  const root = `ambulink/v1/${vehicle}`;
+  return {
+    root,
+    status: `${root}/status`,
+    data: (device, kind) => `${root}/data/${device}/${kind}`,
+    alarm: (device) => `${root}/alarm/${device}`,
+    loss: `${root}/loss`,
+    crew: `${root}/crew`,
+    forRecord: (r) => (r.kind === 'alarm' ? `${root}/alarm/${r.device}` : `${root}/data/${r.device}/${r.kind}`),
+  };
+}
