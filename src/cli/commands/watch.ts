@@ -1,0 +1,69 @@
+// `ambulink watch`: the latest value of everything, per device, redrawn in place once a second.
+import type { DeviceStatus } from '../../../drivers/sdk/supervisor.js';
+import { callDaemon, DaemonNotRunning, resolveSocket } from '../../control/client.js';
+import type { CanonicalRecord } from '../../schema/index.js';
+import { EXIT, age } from '../output.js';
+
+type Latest = Record<string, Array<{ key: string; ageMs: number; record: CanonicalRecord }>>;
+
+const fmt = (n: number | undefined, digits: number) => (n === undefined ? '-' : n.toFixed(digits));
+
+export function describeRecord(r: CanonicalRecord): string | undefined {
+  switch (r.kind) {
+    case 'numeric':
+    case 'setting': {
+      const v = r.value === null ? `(${r.validity})` : `${typeof r.value === 'number' ? +r.value.toFixed(3) : r.value} ${r.unit?.ucum ?? ''}`;
+      return `${(r.label ?? r.metric.ref).padEnd(28)} ${v}${r.value !== null && r.validity !== 'valid' ? ` (${r.validity})` : ''}`;
+    }
+    case 'waveform':
+      return `${(r.label ?? r.metric.ref).padEnd(28)} ~ ${r.rate} Hz, ${r.samples.length} sample(s) in last block`;
+    case 'location':
+      return r.fix === 'none'
+        ? `position                     no fix (${r.satellites ?? 0} satellites)`
+        : `position                     ${fmt(r.lat, 6)}, ${fmt(r.lon, 6)}  ${r.speed === undefined ? '' : `${(r.speed * 3.6).toFixed(1)} km/h `}${r.course === undefined ? '' : `${r.course.toFixed(0)}° `}${r.fix}${r.satellites === undefined ? '' : ` ${r.satellites} sats`}  @ ${r.observedAt}`;
+    case 'alarm':
+      return `ALARM ${r.priority.toUpperCase().padEnd(6)} ${r.text} (${r.state})`;
+    case 'lab':
+      return `${r.test.name.slice(0, 28).padEnd(28)} ${r.value ?? r.text ?? '-'} ${r.unit?.ucum ?? ''} ${r.flags.join(' ')} [${r.status}${r.qc ? ', QC' : ''}]`;
+    case 'event':
+      return `event ${r.event}`;
+    default:
+      return undefined;
+  }
+}
+
+export function renderWatch(devices: DeviceStatus[], latest: Latest, staleMs = 10_000): string {
+  const lines: string[] = [];
+  for (const d of devices) {
+    lines.push(`■ ${d.id} (${d.driver}) — ${d.state.toUpperCase()}${d.error && d.state !== 'connected' ? `: ${d.error}` : ''}`);
+    for (const entry of latest[d.id] ?? []) {
+      const text = describeRecord(entry.record);
+      if (!text) continue;
+      lines.push(`    ${text}${entry.ageMs > staleMs ? `   [stale ${age(entry.ageMs)}]` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export async function watchCommand(opts: { socket?: string; interval?: string }): Promise<number> {
+  const socket = resolveSocket(opts.socket);
+  const every = Math.max(200, Number(opts.interval ?? 1000));
+  const tty = process.stdout.isTTY;
+  let stop = false;
+  process.on('SIGINT', () => (stop = true));
+  while (!stop) {
+    try {
+      const [devices, latest] = (await Promise.all([callDaemon(socket, 'devices'), callDaemon(socket, 'latest')])) as [DeviceStatus[], Latest];
+      const screen = `ambulink watch — ${new Date().toISOString()} (Ctrl-C to leave)\n\n${renderWatch(devices, latest)}\n`;
+      process.stdout.write(tty ? `\x1b[H\x1b[2J${screen}` : `${screen}\n`);
+    } catch (err) {
+      if (err instanceof DaemonNotRunning) {
+        process.stderr.write(`ambulink: ${err.message}\n`);
+        return EXIT.notRunning;
+      }
+      throw err;
+    }
+    await new Promise((r) => setTimeout(r, every));
+  }
+  return EXIT.ok;
+}

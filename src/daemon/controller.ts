@@ -1,0 +1,95 @@
+// The composition root: builds the daemon's parts from the vehicle config, starts them in order, stops them in
+// reverse, and tells systemd. Constructors only assign; all work happens in start().
+import { mkdirSync } from 'node:fs';
+import { TypedBus } from '../core/event-bus.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { SdNotify } from '../core/sd-notify.js';
+import { topicsFor } from '../core/topics.js';
+import type { LoadedConfig } from '../config/load.js';
+import { ControlServer } from '../control/server.js';
+import { ControlApi } from './control-api.js';
+import type { DaemonEnv, DaemonEvents, Extension } from './context.js';
+import { DeviceManager } from './device-manager.js';
+import { LatestValues } from './latest-values.js';
+import { LocalPublisher } from './local-publisher.js';
+import { RecordGate } from './record-gate.js';
+
+export interface ControllerOptions {
+  readonly loaded: LoadedConfig;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export class Controller {
+  private extensions: Extension[] = [];
+  private started: Extension[] = [];
+  private sd: SdNotify | undefined;
+  private daemonEnv: DaemonEnv | undefined;
+  gate: RecordGate | undefined;
+  devices: DeviceManager | undefined;
+  latest: LatestValues | undefined;
+  local: LocalPublisher | undefined;
+  control: ControlApi | undefined;
+
+  constructor(private readonly options: ControllerOptions) {}
+
+  get env(): DaemonEnv {
+    if (!this.daemonEnv) throw new Error('controller not started');
+    return this.daemonEnv;
+  }
+
+  async start(): Promise<void> {
+    const { loaded, log } = this.options;
+    const { config } = loaded;
+    mkdirSync(config.storage.dataDir, { recursive: true });
+    const env: DaemonEnv = {
+      config,
+      configFile: loaded.file,
+      bus: new TypedBus<DaemonEvents>(),
+      log,
+      clock: this.options.clock ?? systemClock,
+      topics: topicsFor(config.vehicle.id),
+      control: new ControlServer(config.control.socket, config.control.group, log),
+      statusSections: new Map(),
+    };
+    this.daemonEnv = env;
+    this.gate = new RecordGate(env);
+    this.latest = new LatestValues(env);
+    this.local = new LocalPublisher(env);
+    this.devices = new DeviceManager(env, this.gate.ingest);
+    this.control = new ControlApi(env, { devices: this.devices, latest: this.latest, local: this.local, gate: this.gate });
+    // Control first: a second daemon on the same socket fails before it touches a device. Devices last: consumers
+    // are listening before the first record flows.
+    this.extensions = [this.control, this.latest, this.local, this.devices];
+    this.sd = SdNotify.fromEnv(this.options.env ?? process.env, log);
+    for (const ext of this.extensions) {
+      try {
+        await ext.start();
+      } catch (err) {
+        log.fatal({ part: ext.name, err: (err as Error).message }, 'start failed');
+        await this.stop();
+        throw err;
+      }
+      this.started.push(ext);
+    }
+    log.info({ vehicle: config.vehicle.id, config: loaded.file }, 'ambulink running');
+    await this.sd.ready(`vehicle ${config.vehicle.id}: ${config.devices.length} device(s)`);
+    this.sd.startWatchdog();
+  }
+
+  async stop(): Promise<void> {
+    await this.sd?.stopping();
+    for (const ext of this.started.reverse()) {
+      try {
+        await ext.stop();
+      } catch (err) {
+        this.options.log.error({ part: ext.name, err: (err as Error).message }, 'stop failed');
+      }
+    }
+    this.started = [];
+    this.sd?.close();
+    this.options.log.info('ambulink stopped');
+  }
+}

@@ -1,0 +1,48 @@
+// Runs the embedded broker and publishes every record on it, plus the gateway's retained status.
+import { LocalBroker } from '../broker/local-broker.js';
+import { packageVersion } from '../core/paths.js';
+import type { CanonicalRecord } from '../schema/index.js';
+import type { DaemonEnv, Extension } from './context.js';
+
+export class LocalPublisher implements Extension {
+  readonly name = 'local-broker';
+  readonly broker: LocalBroker;
+
+  constructor(private readonly env: DaemonEnv) {
+    const { host, port, users } = env.config.localBroker;
+    this.broker = new LocalBroker({ host, port, users }, env.topics, env.log);
+  }
+
+  async start(): Promise<void> {
+    if (!this.env.config.localBroker.enabled) return;
+    await this.broker.start();
+    this.publishStatus('online');
+    this.env.bus.on(this, 'record', (record) => this.publish(record));
+  }
+
+  async stop(): Promise<void> {
+    this.env.bus.removeListeners(this);
+    if (!this.env.config.localBroker.enabled) return;
+    this.publishStatus('offline');
+    await this.broker.stop();
+  }
+
+  private publish(record: CanonicalRecord): void {
+    // Waveforms are high-rate and superseded at once: QoS 0. Everything else QoS 1 for subscribers that ask for it.
+    this.broker.publish(this.env.topics.forRecord(record), JSON.stringify(record), {
+      qos: record.kind === 'waveform' ? 0 : 1,
+    });
+  }
+
+  private publishStatus(state: 'online' | 'offline'): void {
+    const { config } = this.env;
+    const status = {
+      state,
+      vehicle: config.vehicle.id,
+      version: packageVersion(),
+      at: new Date(this.env.clock.wallMs()).toISOString(),
+      devices: config.devices.filter((d) => d.enabled).map((d) => ({ id: d.id, driver: d.driver })),
+    };
+    this.broker.publish(this.env.topics.status, JSON.stringify(status), { qos: 1, retain: true });
+  }
+}
