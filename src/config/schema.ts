@@ -150,7 +150,22 @@ export interface DeviceConfig {
   simulate?: Record<string, string>;
 }
 
-/** The schema as published for editors (config/vehicle.schema.json). */
+/**
+ * The schema as published for editors (config/vehicle.schema.json). A key with a default is filled in by the loader,
+ * so the published schema does not call it required (TypeBox lists it as required for the typed view).
+ */
 export function publishedSchema(): object {
-  return { $schema: 'http://json-schema.org/draft-07/schema#', ...JSON.parse(JSON.stringify(VehicleConfigSchema)) };
+  const relax = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(relax);
+    if (!node || typeof node !== 'object') return;
+    const o = node as { required?: string[]; properties?: Record<string, { default?: unknown }> };
+    if (o.required && o.properties) {
+      o.required = o.required.filter((k) => o.properties![k]?.default === undefined);
+      if (o.required.length === 0) delete o.required;
+    }
+    Object.values(o).forEach(relax);
+  };
+  const schema = JSON.parse(JSON.stringify(VehicleConfigSchema)) as object;
+  relax(schema);
+  return { $schema: 'http://json-schema.org/draft-07/schema#', ...schema };
 }
