@@ -42,16 +42,28 @@ export function framedDriver<S extends TObject, F>(spec: FramedDriverSpec<S, F>)
       const session = createSession ? createSession(ctx.options, io) : new PassiveSession(io);
       // One receive time per chunk, read once at the edge; the frame callback is allocated once per link.
       let rx: RxTime = rxNow(ctx.clock);
-      const onFrame = (frame: F): void => session.onFrame(frame, rx);
+      let failures = 0;
+      const report = (err: unknown, what: string) => {
+        // The first failure in full, then every 1000th: a broken decoder must not flood the journal.
+        if (failures++ % 1000 === 0) ctx.log.error({ err: (err as Error).stack, failures }, what);
+      };
+      const onFrame = (frame: F): void => {
+        try {
+          session.onFrame(frame, rx);
+        } catch (err) {
+          // A bug in a decoder or session costs this frame, not the link or the daemon.
+          framer.stats.framesDropped++;
+          report(err, 'frame handling failed; frame dropped');
+        }
+      };
       link.onData((chunk) => {
         rx = rxNow(ctx.clock);
         try {
           framer.push(chunk, onFrame);
         } catch (err) {
-          // A bug in a decoder or session must cost one frame, not the daemon.
-          framer.stats.framesDropped++;
+          framer.stats.bytesDropped += chunk.length;
           framer.reset();
-          ctx.log.error({ err: (err as Error).stack }, 'frame handling failed; frame dropped');
+          report(err, 'framer failed; chunk dropped');
         }
       });
       session.start();

@@ -85,7 +85,8 @@ export class ControlServer {
     for (const s of this.sockets) s.destroy();
     const server = this.server;
     this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!server?.listening) return; // never ours: a daemon that failed to start must not remove another's socket
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     try {
       unlinkSync(this.path);
     } catch {

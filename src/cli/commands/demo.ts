@@ -117,7 +117,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       ...sims.map((s) => `  simulator   ${s.description}`),
       `  daemon log  ${logFile}`,
       `  local MQTT  mqtt://${lb.host}:${lb.port}${user ? ` (user ${user.username}, password in ${user.passwordFile})` : ''}`,
-      '  try, in another terminal:  ambulink status   ambulink devices   ambulink watch',
+      '  try, in another terminal:  ambulink status   ambulink devices   ambulink watch   (from a source tree: ./scripts/ambulink …)',
       user ? `                             mosquitto_sub -h ${lb.host} -p ${lb.port} -u ${user.username} -P ${password} -t 'ambulink/v1/#' -v` : '',
       '',
     ].join('\n') + '\n',

@@ -23,9 +23,10 @@ export async function runDaemon(configFile: string): Promise<void> {
   const log = createLogger(loaded.config.log.level);
   const controller = new Controller({ loaded, log });
   const exit = (code: number) => {
+    process.exitCode = code;
     log.flush();
     // Give the asynchronous log destination a moment to drain before the process ends.
-    setTimeout(() => process.exit(code), 50).unref();
+    setTimeout(() => process.exit(code), 50);
   };
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,0 +1,43 @@
+// The README's demo: the real daemon with simulators; moving positions within a minute; `ambulink status` from
+// "another terminal" finds it. Runs on a copy of config/demo.yaml with a free port and a private demo directory.
+import { spawn } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { parse, stringify } from 'yaml';
+import { packageRoot } from '../src/core/paths.js';
+import { CLI, runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
+
+t.test('ambulink demo shows moving GPS positions and answers ambulink status', async (t) => {
+  const dir = tempDir(t);
+  const demoDir = join(dir, 'demo');
+  const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as { localBroker: { port: number } };
+  config.localBroker.port = 0;
+  writeFileSync(join(dir, 'demo.yaml'), stringify(config));
+  cpSync(join(packageRoot(), 'config/demo-secrets'), join(dir, 'demo-secrets'), { recursive: true });
+  const env = { ...process.env, AMBULINK_DEMO_DIR: demoDir, AMBULINK_SOCKET: '' };
+  const demo = spawn(process.execPath, [CLI, 'demo', '--plain', '--duration', '90', '--config', join(dir, 'demo.yaml')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  demo.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  demo.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
+  t.teardown(() => {
+    if (demo.exitCode === null) demo.kill('SIGKILL');
+  });
+
+  const positions = () => [...out.matchAll(/position\s+(-?\d+\.\d+), (-?\d+\.\d+)/g)].map((m) => `${m[1]},${m[2]}`);
+  await waitFor(() => new Set(positions()).size >= 3, `three different positions (demo output so far:\n${out}\n${err})`, 60_000);
+  t.match(out, /ambulink demo — vehicle DEMO-AMB-01/);
+
+  const status = await runCli(['status'], { env });
+  t.equal(status.code, 0, status.stderr);
+  t.match(status.stdout, /vehicle DEMO-AMB-01/);
+  t.match(status.stdout, /1\/1 connected/);
+
+  demo.kill('SIGINT');
+  t.equal(await exited, 0, `demo stops cleanly on Ctrl-C: ${err}`);
+  t.match(out, /demo stopped/);
+});
