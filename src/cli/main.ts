@@ -5,6 +5,7 @@ import { packageVersion } from '../core/paths.js';
 import { captureCommand } from './commands/capture.js';
 import { schemaCommand, validateCommand } from './commands/config.js';
 import { decodeCommand } from './commands/decode.js';
+import { portsCommand } from './commands/ports.js';
 import { demoCommand } from './commands/demo.js';
 import { runDaemon } from './commands/run.js';
 import { simCommand, simHelp } from './commands/sim.js';
@@ -85,6 +86,12 @@ program
   .option('-c, --config <file>', 'vehicle YAML, to capture when the daemon is not running')
   .option(...socketOption)
   .action(async (o) => exitWith(await captureCommand(o)));
+
+program
+  .command('ports')
+  .description('list the serial ports of this box and their stable names (for the vehicle YAML)')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => exitWith(await portsCommand(o)));
 
 program
   .command('sim')
