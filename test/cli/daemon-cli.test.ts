@@ -1,6 +1,6 @@
 // The CLI against a real daemon process (`ambulink run`), as an operator uses it, and without one.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { stringify } from 'yaml';
@@ -51,6 +51,7 @@ t.test('run, status, devices, capture and decode against a live daemon', async (
     return s && s.records.accepted > 3 ? s : undefined;
   }, 'the daemon up with its GPS connected and records flowing');
   t.equal(status.devices.connected, 1);
+  t.equal(statSync(socket).mode & 0o777, 0o660, 'control socket is mode 0660');
 
   const human = await runCli(['status', '--socket', socket]);
   t.equal(human.code, 0);
