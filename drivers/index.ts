@@ -2,7 +2,8 @@
 import type { AnyDriver } from './sdk/driver.js';
 import { nmea0183 } from './nmea0183/index.js';
 
-export const drivers: readonly AnyDriver[] = [nmea0183];
+const registry: AnyDriver[] = [nmea0183];
+export const drivers: readonly AnyDriver[] = registry;
 
 const byName = new Map(drivers.map((d) => [d.name, d]));
 
@@ -12,4 +13,14 @@ export function findDriver(name: string): AnyDriver | undefined {
 
 export function driverNames(): string[] {
   return drivers.map((d) => d.name);
+}
+
+/**
+ * Adds a driver outside the registry (a test's own device, a bench tool), before the vehicle config schema is first
+ * built: the schema is made from this list when src/config is first imported.
+ */
+export function registerDriver(driver: AnyDriver): void {
+  if (byName.has(driver.name)) return;
+  registry.push(driver);
+  byName.set(driver.name, driver);
 }

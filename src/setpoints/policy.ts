@@ -141,14 +141,15 @@ export function loadPolicy(file: string, authority: KeyObject, vehicle: string):
 }
 
 export function parsePolicy(raw: unknown, authority: KeyObject, vehicle: string): Policy {
+  // The signature covers the body as the authority wrote it: take its bytes before defaults are filled in.
+  const written = (raw as { policy?: unknown } | null)?.policy;
+  const signedBytes = written !== undefined && written !== null && typeof written === 'object' ? canonicalBytes(written) : Buffer.alloc(0);
   if (!validateSigned(raw)) {
     const e = validateSigned.errors?.[0];
     throw new PolicyError(`the setpoint policy is malformed: ${e?.instancePath || '/'} ${e?.message ?? ''}`);
   }
   const signed = raw as SignedPolicy;
   const body = signed.policy;
-  // The signature covers the body as written by the authority (defaults are filled in after checking it).
-  const signedBytes = canonicalBytes((JSON.parse(JSON.stringify(raw)) as SignedPolicy).policy);
   if (signed.signature.keyId !== keyIdOf(authority) || !safeVerify(signedBytes, authority, signed.signature.sig)) {
     throw new PolicyError('the setpoint policy is not signed by the policy authority key');
   }

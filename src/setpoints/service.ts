@@ -138,6 +138,7 @@ export class SetpointService implements Extension {
       for (const job of [...lane.queue, ...(lane.running ? [lane.running] : [])]) job.settle?.(new Refusal('LOCAL_CONFIRM_TIMEOUT', 'the gateway is stopping', {}, 'Cnclld'));
     }
     await this.receiving;
+    await Promise.allSettled([...this.runs]);
     await this.store?.close();
   }
 
@@ -217,11 +218,15 @@ export class SetpointService implements Extension {
     const job = lane.queue.shift();
     if (!job) return;
     lane.running = job;
-    void this.run(lane, job).finally(() => {
-      lane.running = undefined;
-      this.inFlight.delete(job.envelope.command.commandId);
-      this.pump(lane);
-    });
+    const done = this.run(lane, job)
+      .catch((err: Error) => this.env.log.error({ err: err.stack, commandId: job.envelope.command.commandId }, 'setpoint command failed unexpectedly'))
+      .finally(() => {
+        lane.running = undefined;
+        this.inFlight.delete(job.envelope.command.commandId);
+        this.runs.delete(done);
+        this.pump(lane);
+      });
+    this.runs.add(done);
   }
 
   private async run(lane: Lane, job: Job): Promise<void> {
@@ -849,4 +854,5 @@ export class SetpointService implements Extension {
   }
 
   private readonly endedLeases = new Set<string>();
+  private readonly runs = new Set<Promise<void>>();
 }
