@@ -21,6 +21,10 @@ interface TestLike {
   teardown(fn: () => void | Promise<void>): void;
 }
 
+interface Assert {
+  equal(a: unknown, b: unknown, message?: string): unknown;
+}
+
 export const VEHICLE = 'TEST-1';
 export const SIGNERS = ['drA', 'drA2', 'drB', 'senior', 'ai', 'observer', 'revoked'] as const;
 export type SignerName = (typeof SIGNERS)[number];
@@ -178,6 +182,25 @@ export class Rig {
     await this.send(env);
     if (confirm) await this.confirm(env.command.commandId);
     return { env, result: await this.hospital.finalOf(env.command.commandId) };
+  }
+
+  /**
+   * Sends a command (or raw payload) that must be refused without a crew confirmation, and checks the device was
+   * not written. Returns the final result.
+   */
+  async expectRefused(t: Assert, payload: SignedCommand | string | Buffer, reason: string, options: { state?: string; retain?: boolean; device?: string } = {}) {
+    const writes = this.device.writes.length;
+    const before = this.hospital.results.length;
+    await this.send(payload, options);
+    const id = typeof payload === 'object' && !Buffer.isBuffer(payload) ? payload.command.commandId : undefined;
+    const result = await waitFor(
+      () => this.hospital.results.slice(before).find((r) => (id ? r.commandId === id : true) && r.state !== 'Wait' && r.state !== 'Start' && !r.duplicate),
+      `a refusal ${reason}`,
+    );
+    t.equal(result.reason, reason, `${reason}: ${result.message ?? ''}`);
+    t.equal(result.state, options.state ?? 'Fail');
+    t.equal(this.device.writes.length, writes, `${reason}: the device was not written`);
+    return result;
   }
 
   touchSync(atMs: number): void {
