@@ -168,7 +168,11 @@ export class Rig {
   }
 
   async waitPending(commandId: string): Promise<void> {
-    await waitFor(async () => ((await this.call('setpoint.pending')) as Array<{ commandId: string; phase: string }>).some((p) => p.commandId === commandId && p.phase === 'confirm'), `${commandId} waiting for the crew`);
+    await waitFor(async () => {
+      const ended = this.hospital.results.find((r) => r.commandId === commandId && r.state !== 'Wait' && r.state !== 'Start');
+      if (ended) throw new Error(`${commandId} ended ${ended.state} ${ended.reason ?? ''} (${ended.message ?? ''}) instead of waiting for the crew`);
+      return ((await this.call('setpoint.pending')) as Array<{ commandId: string; phase: string }>).some((p) => p.commandId === commandId && p.phase === 'confirm');
+    }, `${commandId} waiting for the crew`);
   }
 
   async confirm(commandId: string): Promise<void> {
