@@ -21,7 +21,7 @@ import { pbwOf } from '../encounter/encounter.js';
 import { SCHEMA_VERSION, type AlarmRecord, type CanonicalRecord, type EventRecord } from '../schema/index.js';
 import { authenticate } from './authenticate.js';
 import { clinicalChecks, clinicalParamOf, type ClinicalParam } from './clinical.js';
-import { contentHash, parseCommand, type SignedCommand } from './command.js';
+import { contentHash, MAX_COMMAND_BYTES, parseCommand } from './command.js';
 import { Lane, type Job } from './lane.js';
 import { loadPolicy, PolicyError, type Policy } from './policy.js';
 import { FINAL_STATES, Refusal, type InvocationState, type Reason } from './reasons.js';
@@ -57,6 +57,17 @@ const DRIVER = 'ambulink-setpoints';
 const CLINICAL_NAMES: ReadonlySet<string> = new Set(['vt', 'rr', 'peep', 'fio2', 'pinsp', 'ti', 'mode']);
 
 type Context = { cap: SettingCapability; setting: WritableSetting; current: number };
+
+/** The command id of a payload, if it can be read at all (for reporting refusals made before parsing). */
+function commandIdIn(payload: Buffer): string | null {
+  if (payload.length > MAX_COMMAND_BYTES) return null;
+  try {
+    const id = (JSON.parse(payload.toString('utf8')) as { command?: { commandId?: unknown } } | null)?.command?.commandId;
+    return typeof id === 'string' && /^[0-9a-f]{32}$/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
 
 export class SetpointService implements Extension {
   readonly name = 'setpoints';
@@ -149,7 +160,8 @@ export class SetpointService implements Extension {
     const device = m.topic.slice(env.topics.root.length + 5, -'/setpoint'.length);
     const lane = this.lane(device);
     const rawHash = createHash('sha256').update(m.payload).digest('hex');
-    const bare = (reason: Reason, message: string, commandId: string | null = null) =>
+    // Refusals before the envelope is checked still name the command when its id can be read.
+    const bare = (reason: Reason, message: string, commandId: string | null = commandIdIn(m.payload)) =>
       this.publish(lane.device, { commandId, transactionId: randomUUID(), state: 'Fail', reason, message });
     try {
       this.appendOrRefuse('RECEIPT', { device, sha256: rawHash, bytes: m.payload.length, messageId: m.messageId ?? null, dup: m.dup, retain: m.retain, qos: m.qos });
@@ -597,7 +609,7 @@ export class SetpointService implements Extension {
     if (r.driver === DRIVER) return;
     if (r.kind === 'device') {
       const lane = this.lanes.get(r.device);
-      if (lane && r.state === 'connected' && lane.linkState !== 'connected') this.bump(lane, 'device (re)connected');
+      if (lane && r.state === 'connected' && lane.linkState !== undefined && lane.linkState !== 'connected') this.bump(lane, 'device (re)connected');
       if (lane) lane.linkState = r.state;
       return;
     }

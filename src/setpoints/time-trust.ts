@@ -71,7 +71,9 @@ export class TimeTrust {
     this.look();
     const synced = this.syncedAt();
     if (this.steppedAt !== undefined) {
-      if (synced !== undefined && synced >= this.steppedAt) this.steppedAt = undefined;
+      // A synchronisation after the step, and not from the future of the current clock (a flag file touched before
+      // a backward step would otherwise look like a fresh synchronisation).
+      if (synced !== undefined && synced >= this.steppedAt && synced <= this.clock.wallMs() + this.settings.stepThresholdMs) this.steppedAt = undefined;
       else return `the clock stepped at ${new Date(this.steppedAt).toISOString()} and has not been synchronised since`;
     }
     if (this.settings.requireSync && synced === undefined) return `the clock is not synchronised (no ${this.settings.syncFile})`;

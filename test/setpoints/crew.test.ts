@@ -60,7 +60,7 @@ t.test('crew confirmation', async (t) => {
     await rig.waitPending(env.command.commandId);
     rig.device.turnKnob('fio2', 70);
     const result = await rig.hospital.finalOf(env.command.commandId);
-    t.equal(result.reason, 'CONTEXT_MISMATCH', result.message);
+    t.equal(result.reason, 'CONTEXT_MISMATCH', result.message ?? '');
     t.equal(result.state, 'Cnclld');
     t.equal(rig.device.writes.length, writes, 'the local change wins: not written');
     t.equal(rig.device.state.settings.fio2, 70);

@@ -24,7 +24,7 @@ t.test('execution and readback', async (t) => {
       await rig.call('setpoint.confirm', { commandId: env.command.commandId });
       const result = await rig.hospital.finalOf(env.command.commandId);
       t.equal(result.state, 'Cnclld');
-      t.equal(result.reason, 'AUDIT_UNAVAILABLE', result.message);
+      t.equal(result.reason, 'AUDIT_UNAVAILABLE', result.message ?? '');
       t.match(result.message, /ENOSPC|no space/i);
       t.equal(rig.device.writes.length, 0, 'nothing written to the device');
     } finally {
