@@ -52,14 +52,14 @@ t.test('execution and readback', async (t) => {
     await pause();
     rig.device.armFault('apply-late', 800);
     const { result } = await rig.run({ param: 'fio2', value: 60 });
-    t.equal(result.state, 'Fin', result.message);
+    t.equal(result.state, 'Fin', result.message ?? '');
     t.equal(rig.device.writes.length, 3);
   });
   await t.test('FinMod: the device answers with the next best value, inside every limit', async (t) => {
     await pause();
     rig.device.armFault('finmod');
     const { result } = await rig.run({ param: 'fio2', value: 65 });
-    t.equal(result.state, 'FinMod', result.message);
+    t.equal(result.state, 'FinMod', result.message ?? '');
     t.equal(result.actual, 64);
   });
   await t.test('the device refuses the write → Fail, nothing retried', async (t) => {
@@ -75,7 +75,7 @@ t.test('execution and readback', async (t) => {
     rig.device.armFault('silent-mid-write', 4500);
     const { env, result } = await rig.run({ param: 'fio2', value: 66 });
     t.equal(result.state, 'Fail');
-    t.equal(result.reason, 'INDETERMINATE', result.message);
+    t.equal(result.reason, 'INDETERMINATE', result.message ?? '');
     t.notOk('actual' in result && result.actual === 66, 'success is never assumed');
     // Until settled, no other command runs on the device.
     await rig.expectRefused(t, await rig.sign({ param: 'rr', value: 15 }), 'INDETERMINATE');

@@ -16,7 +16,7 @@ t.test('signed, confirmed FiO2 change is applied, read back, reported Fin, and a
   await rig.current('fio2');
   const { env, result } = await rig.run({ param: 'fio2', value: 55 });
   const id = env.command.commandId;
-  t.equal(result.state, 'Fin', result.message);
+  t.equal(result.state, 'Fin', result.message ?? '');
   t.equal(result.actual, 55);
   t.same(rig.hospital.statesOf(id), ['Wait', 'Start', 'Fin'], 'every transition in order, one final state');
   t.ok(rig.hospital.results.filter((r) => r.commandId === id).every((r) => r.transactionId === result.transactionId && r.source?.id === 'dr-a'), 'one transaction id, source named');

@@ -70,7 +70,7 @@ t.test('context, capability and clinical limits', async (t) => {
     for (const v of [10, 12]) {
       await new Promise((r) => setTimeout(r, 1100)); // same parameter at least 1 s apart (policy of this rig)
       const { result } = await rig.run({ param: 'peep', value: v, signer: 'drB' });
-      t.equal(result.state, 'Fin', result.message);
+      t.equal(result.state, 'Fin', result.message ?? '');
     }
     await new Promise((r) => setTimeout(r, 1100));
     await rig.expectRefused(t, await rig.sign({ param: 'peep', value: 14, signer: 'drB' }), 'WINDOW_LIMIT');
@@ -80,7 +80,7 @@ t.test('context, capability and clinical limits', async (t) => {
     await rig.expectRefused(t, await rig.sign({ param: 'fio2', value: 62, signer: 'drB' }), 'TOO_SOON');
     await new Promise((r) => setTimeout(r, 1100));
     const { result } = await rig.run({ param: 'fio2', value: 55, signer: 'drB' });
-    t.equal(result.state, 'Fin', result.message);
+    t.equal(result.state, 'Fin', result.message ?? '');
     await new Promise((r) => setTimeout(r, 1100));
     const r = await rig.expectRefused(t, await rig.sign({ param: 'fio2', value: 50, signer: 'drB' }), 'TOO_SOON');
     t.match(r.message, /decreased/);

@@ -42,7 +42,7 @@ t.test('time trust', async (t) => {
       await new Promise((r) => setTimeout(r, 300));
     }
     const { result } = await rig.run({ param: 'fio2', value: 65 });
-    t.equal(result.state, 'Fin', result.message);
+    t.equal(result.state, 'Fin', result.message ?? '');
     t.equal(auditEntries().filter((r) => r.type === 'CLOCK_STEP').length, before, 'no CLOCK_STEP');
   });
 });
