@@ -3,6 +3,7 @@
 // signed policy. Commands are signed exactly as `ambulink setpoint sign` does.
 import './register-test-vent.js';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import type { Test } from 'tap';
 import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalBytes } from '../../src/core/canonical-json.js';
@@ -21,9 +22,7 @@ interface TestLike {
   teardown(fn: () => void | Promise<void>): void;
 }
 
-interface Assert {
-  equal(a: unknown, b: unknown, message?: string): unknown;
-}
+type Assert = Pick<Test, 'equal'>;
 
 export const VEHICLE = 'TEST-1';
 export const SIGNERS = ['drA', 'drA2', 'drB', 'senior', 'ai', 'observer', 'revoked'] as const;
