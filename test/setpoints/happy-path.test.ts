@@ -26,7 +26,7 @@ t.test('signed, confirmed FiO2 change is applied, read back, reported Fin, and a
   const dataDir = join(rig.dir, 'data');
   const log = parseLog(readFileSync(join(dataDir, 'audit', 'audit.log'), 'utf8'));
   const mine = log.records.filter((r) => r.payload.commandId === id);
-  const types = mine.map((r) => r.type);
+  const types: string[] = mine.map((r) => r.type);
   for (const type of ['CHECK', 'STATE', 'CONFIRM', 'INTENT', 'WRITE', 'READBACK', 'OUTCOME']) t.ok(types.includes(type), `audit has ${type}`);
   t.ok(log.records.some((r) => r.type === 'RECEIPT' && r.payload.messageId !== undefined && typeof r.payload.sha256 === 'string'), 'receipt with the raw bytes hash and packet id');
   t.ok(types.indexOf('INTENT') < types.indexOf('WRITE') && types.indexOf('WRITE') < types.indexOf('READBACK') && types.indexOf('READBACK') < types.indexOf('OUTCOME'), 'intent before write, outcome after readback');

@@ -76,7 +76,7 @@ t.test('context, capability and clinical limits', async (t) => {
     await rig.expectRefused(t, await rig.sign({ param: 'peep', value: 14, signer: 'drB' }), 'WINDOW_LIMIT');
   });
   await t.test('TOO_SOON: the same parameter within the spacing, and FiO2 decreases 5 min apart', async (t) => {
-    await rig.run({ param: 'fio2', value: 60, signer: 'drB' }).then(({ result }) => t.equal(result.state, 'Fin', result.message));
+    await rig.run({ param: 'fio2', value: 60, signer: 'drB' }).then(({ result }) => t.equal(result.state, 'Fin', result.message ?? ''));
     await rig.expectRefused(t, await rig.sign({ param: 'fio2', value: 62, signer: 'drB' }), 'TOO_SOON');
     await new Promise((r) => setTimeout(r, 1100));
     const { result } = await rig.run({ param: 'fio2', value: 55, signer: 'drB' });
