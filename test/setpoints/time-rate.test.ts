@@ -53,7 +53,7 @@ t.test('rate limit and suspension', async (t) => {
   await rig.current('fio2');
 
   await t.test('RATE_LIMITED: a flood of 8 commands: 3 taken, 5 refused, one alert', async (t) => {
-    const sent = [];
+    const sent: string[] = [];
     for (let i = 0; i < 8; i++) {
       const env = await rig.sign({ param: 'fio2', value: 51 + i, lifetimeS: 60 });
       sent.push(env.command.commandId);
