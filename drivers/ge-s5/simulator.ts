@@ -62,6 +62,7 @@ export const geS5Simulator: SimulatorDefinition = {
   endpoints: ['pty', 'tcp-server'],
   params: [
     { name: 'scenario', description: `patient story: ${SCENARIOS.join(' | ')}`, default: 'normal' },
+    { name: 'pace', description: 'run the scenario this many times faster (beats and breaths keep their rate)', default: '1' },
     { name: 'dri-level', description: 'DRI level the monitor reports (9 = 2005, 10 = 2009, 11 = 2015)', default: '10' },
     { name: 'garbage', description: 'probability per record of a burst of random bytes before it', default: '0' },
     { name: 'corrupt', description: 'probability per record of a corrupted byte (bad checksum)', default: '0' },
@@ -78,7 +79,7 @@ export const geS5Simulator: SimulatorDefinition = {
     const silenceForS = numberParam(params, 'silence-for', 30);
     const random = Math.random;
     const startedMs = Date.now();
-    const patient = new SimPatient(scenario, startedMs, random);
+    const patient = new SimPatient(scenario, startedMs, random, numberParam(params, 'pace', 1));
     const port = await openSimPort(endpoint, log);
     const framer = new GeS5Framer();
 
