@@ -28,17 +28,19 @@ function isStyle(s: string): s is Style {
 }
 
 /** Messages the gateway must refuse (AR) or answer with an error (AE), and what it should say. */
-function malformed(controlId: string, random: () => number): { text: string; expect: 'AR' | 'AE' } {
+function malformed(controlId: string, random: () => number): { text: string; expect: 'AR' | 'AE'; ackId: string } {
   switch (Math.floor(random() * 3)) {
     case 0:
-      return { text: 'THIS IS NOT AN HL7 MESSAGE', expect: 'AR' };
+      // No MSH, so no control id the gateway could echo.
+      return { text: 'THIS IS NOT AN HL7 MESSAGE', expect: 'AR', ackId: '' };
     case 1:
       return {
         text: `MSH|^~\\&|AMBULINK-SIM|SIM|||20260101000000||ORU^R01^ORU_R01|${controlId}|P|2.6\rOBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|eighty|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R`,
         expect: 'AE',
+        ackId: controlId,
       };
     default:
-      return { text: `MSH|^~\\&|AMBULINK-SIM|SIM|||20260101000000||ADT^A01^ADT_A01|${controlId}|P|2.6\rPID|||1`, expect: 'AR' };
+      return { text: `MSH|^~\\&|AMBULINK-SIM|SIM|||20260101000000||ADT^A01^ADT_A01|${controlId}|P|2.6\rPID|||1`, expect: 'AR', ackId: controlId };
   }
 }
 
@@ -111,7 +113,10 @@ export async function startHl7Simulator({ endpoint, params, log }: SimStartConte
     const msa = parsed.message.segments.find((s) => s.id === 'MSA');
     const code = msa ? get(parsed.message, msa, 1) : '';
     if (code === 'AA' || code === 'AE' || code === 'AR') counts[code]++;
-    if (!msa || get(parsed.message, msa, 2) !== controlId) counts.wrongId++;
+    if (!msa || get(parsed.message, msa, 2) !== controlId) {
+      counts.wrongId++;
+      log.warn({ controlId, got: msa ? get(parsed.message, msa, 2) : undefined }, 'acknowledgement names another message');
+    }
     if (code !== expect) log.warn({ controlId, expected: expect, got: code }, 'unexpected acknowledgement');
   };
 
@@ -126,7 +131,7 @@ export async function startHl7Simulator({ endpoint, params, log }: SimStartConte
         const opts: MessageOptions = { controlId, nowMs: now, style, eui, sentinel, random };
         if (random() < pMalformed) {
           const bad = malformed(controlId, random);
-          await exchange(bad.text, controlId, bad.expect);
+          await exchange(bad.text, bad.ackId, bad.expect);
         } else await exchange(oruR01(v, nibp, opts), controlId, 'AA');
         if (alerts) {
           const current = patient.alarms(v);
