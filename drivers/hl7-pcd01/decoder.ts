@@ -68,8 +68,11 @@ export class Hl7Decoder implements Decoder<Hl7Frame> {
       const last = containment.split('.').pop() ?? '';
       if (/^\d{6,}$/.test(last)) metric = termOf(last, text, 'MDC');
     }
-    if (!code && !text) return void frame.problems.push({ code: 101, text: `OBX ${setId}: OBX-3 is empty` });
-    if (!metric) return void frame.unmapped++;
+    if (!metric) {
+      if (!code && !text) frame.problems.push({ code: 101, text: `OBX ${setId}: OBX-3 is empty` });
+      else frame.unmapped++;
+      return;
+    }
     const unit = unitOf(get(m, obx, 6, 1), get(m, obx, 6, 2), get(m, obx, 6, 3));
     if (!unit) {
       if (!get(m, obx, 6, 1) && !get(m, obx, 6, 2)) frame.problems.push({ code: 101, text: `OBX ${setId}: no unit for ${text || code}` });
