@@ -110,6 +110,18 @@ t.test('content errors are noted for the ACK and the good rows are kept', async 
   t.same(frame.problems.map((p) => p.code), [102, 101]);
 });
 
+t.test('a term code carried only in the containment path is used; an empty OBX-3 is an error', async (t) => {
+  const { records, frame } = decodeText(
+    [
+      MSH,
+      'OBX|1|NM||1.7.4.147842|64|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R',
+      'OBX|2|NM||1.7.4.5|64|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R',
+    ].join('\n'),
+  );
+  t.match(records, [{ metric: { code: 147842 }, value: 64 }]);
+  t.same(frame.problems.map((p) => p.code), [101]);
+});
+
 t.test('PCD-04 alerts: start and end of an alarm', async (t) => {
   const alert = (phase: string, state: string) =>
     decodeText(
