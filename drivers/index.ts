@@ -1,8 +1,10 @@
 // The driver registry: every protocol the gateway speaks. A new driver adds one line here.
 import type { AnyDriver } from './sdk/driver.js';
+import { geS5 } from './ge-s5/index.js';
+import { hl7Pcd01 } from './hl7-pcd01/index.js';
 import { nmea0183 } from './nmea0183/index.js';
 
-export const drivers: readonly AnyDriver[] = [nmea0183];
+export const drivers: readonly AnyDriver[] = [nmea0183, geS5, hl7Pcd01];
 
 const byName = new Map(drivers.map((d) => [d.name, d]));
 
