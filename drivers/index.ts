@@ -1,8 +1,10 @@
 // The driver registry: every protocol the gateway speaks. A new driver adds one line here.
 import type { AnyDriver } from './sdk/driver.js';
 import { nmea0183 } from './nmea0183/index.js';
+import { draegerMedibus } from './draeger-medibus/index.js';
+import { modbusVentilator } from './modbus-ventilator/index.js';
 
-export const drivers: readonly AnyDriver[] = [nmea0183];
+export const drivers: readonly AnyDriver[] = [nmea0183, draegerMedibus, modbusVentilator];
 
 const byName = new Map(drivers.map((d) => [d.name, d]));
 
