@@ -14,7 +14,14 @@ export type MedibusFrame =
   /** One realtime data record: which streams (bit i = stream i+1, 12 bits) and their raw 12-bit values in order. */
   | { type: 'realtime'; mask: number; values: number[] }
   /** A realtime sync command other than the stream markers, e.g. the gateway enabling streams (C1–C3). */
-  | { type: 'sync'; command: number; arg: number };
+  | { type: 'sync'; command: number; arg: number }
+  /**
+   * A complete response arrived but failed its checksum or layout. Nothing of it is delivered; the session learns
+   * that the device did answer, so it can ask again at once instead of waiting out the response timeout.
+   */
+  | { type: 'garbled' };
+
+const GARBLED: MedibusFrame = Object.freeze({ type: 'garbled' });
 
 type Emit = (frame: MedibusFrame) => void;
 
@@ -162,7 +169,7 @@ export class MedibusFramer implements Framer<MedibusFrame> {
     this.respLen = -1;
   }
 
-  /** Checksum of lead…data against the two hex digits before CR; -1 if they are not hex. */
+  /** Checksum of lead…data against the two hex digits before CR (false too if they are not hex digits). */
   private checks(b: Buffer, len: number): boolean {
     const hi = hexDigit(b[len - 2]!);
     const lo = hexDigit(b[len - 1]!);
@@ -193,10 +200,14 @@ export class MedibusFramer implements Framer<MedibusFrame> {
     if (len < 4) return this.dropResponse(1);
     if (!this.checks(b, len)) {
       this.stats.checksumErrors++;
-      return this.dropResponse(1);
+      this.dropResponse(1);
+      return emit(GARBLED);
     }
     const code = b[1]!;
-    if (!responseWellFormed(code, b, 2, len - 2)) return this.dropResponse(1);
+    if (!responseWellFormed(code, b, 2, len - 2)) {
+      this.dropResponse(1);
+      return emit(GARBLED);
+    }
     this.respLen = -1;
     this.stats.frames++;
     emit({ type: 'response', code, data: b.toString('latin1', 2, len - 2) });

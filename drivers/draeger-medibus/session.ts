@@ -74,6 +74,7 @@ export class MedibusSession implements Session<MedibusFrame> {
     if (frame.type === 'sync') return;
     this.heardSinceIcc = true;
     this.lastHeardMono = rx.monoMs;
+    if (frame.type === 'garbled') return this.resendOutstanding();
     if (frame.type === 'command') this.deviceCommand(frame, rx);
     else this.response(frame, rx);
   }
@@ -128,12 +129,8 @@ export class MedibusSession implements Session<MedibusFrame> {
 
   private response(frame: Extract<MedibusFrame, { type: 'response' }>, rx: RxTime): void {
     const pending = this.outstanding;
-    if (frame.code === NAK) {
-      // The device received our command corrupted: send it again.
-      this.outstanding = undefined;
-      if (pending) this.queue.unshift({ code: pending.code, args: pending.args });
-      return;
-    }
+    // NAK: the device received our command corrupted. Send it again.
+    if (frame.code === NAK) return this.resendOutstanding();
     const answered = pending?.code === frame.code;
     if (answered) this.outstanding = undefined;
     switch (frame.code) {
@@ -165,6 +162,13 @@ export class MedibusSession implements Session<MedibusFrame> {
       default:
         return;
     }
+  }
+
+  /** The answer to the outstanding command was lost (NAK, or it arrived garbled): ask again. */
+  private resendOutstanding(): void {
+    const lost = this.outstanding;
+    this.outstanding = undefined;
+    if (lost && this.phase === 'ready') this.queue.unshift({ code: lost.code, args: lost.args });
   }
 
   private ready(): void {
