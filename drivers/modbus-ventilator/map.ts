@@ -145,7 +145,7 @@ export function validateMap(o: ModbusVentilatorOptions): OptionProblem[] {
     }
 
     // A writable setting: a holding register whose every allowed value the register can hold exactly.
-    const w = p.writable;
+    const w = p.kind === 'setting' ? p.writable : undefined; // on other kinds, reported as misplaced above
     if (w) {
       if (p.area !== 'holding') problems.push({ path: at(i, 'area'), message: 'only holding registers can be written' });
       if (!(w.min < w.max)) problems.push({ path: at(i, 'writable', 'max'), message: `max (${w.max}) must be above min (${w.min})` });
@@ -164,7 +164,7 @@ export function validateMap(o: ModbusVentilatorOptions): OptionProblem[] {
         problems.push({ path: at(i, 'type'), message: `${p.type} cannot be written` });
       }
     }
-    if (p.readback !== undefined) {
+    if (p.readback !== undefined && p.kind === 'setting') {
       const j = byName.get(p.readback);
       const target = j === undefined ? undefined : o.points[j];
       if (!target) problems.push({ path: at(i, 'readback'), message: `no point "${p.readback}"` });

@@ -4,7 +4,8 @@
 interface Waiting {
   task: () => Promise<unknown>;
   resolve: (value: unknown) => void;
-  reject: (err: Error) => void;
+  /** Rejected with what the task threw, untouched: modbus-serial's timeout is not an Error instance. */
+  reject: (err: unknown) => void;
 }
 
 export class RequestQueue {
@@ -34,7 +35,7 @@ export class RequestQueue {
       try {
         next.resolve(await next.task());
       } catch (err) {
-        next.reject(err instanceof Error ? err : new Error(String(err)));
+        next.reject(err);
       }
     }
     this.running = undefined;

@@ -15,12 +15,14 @@ export const EXCEPTION = { illegalFunction: 1, illegalAddress: 2, illegalValue: 
 export class ModbusException extends Error {
   constructor(readonly code: number) {
     super(`Modbus exception ${code}`);
+    this.name = 'ModbusException';
   }
 }
 
 /** A request from a PDU (function code + data); throws ModbusException for what the device cannot parse. */
 export function parseRequest(pdu: Buffer): ModbusRequest {
   const fc = pdu[0]!;
+  if (![1, 2, 3, 4, 5, 6, 15, 16].includes(fc)) throw new ModbusException(EXCEPTION.illegalFunction);
   if (pdu.length < 5) throw new ModbusException(EXCEPTION.illegalValue);
   const address = pdu.readUInt16BE(1);
   switch (fc) {
