@@ -82,6 +82,7 @@ t.test('ESC V: the curves are disabled, the configuration read again and streami
   sim.changeRealtimeConfig([0x00, 0x01, 0x03]); // the CO2 sensor is gone
   await waitFor(() => sent(sim, CMD.realtimeConfig) === 2 && sent(sim, CMD.configureRealtime) === 2 && sim.enabledMask === 0b111, 'reconfigured with three streams');
   t.same(sim.streams, [0x00, 0x01, 0x03]);
+  t.ok(sim.echoesReceived.includes(CMD.realtimeConfigChanged), 'ESC V was echoed');
   const mark = d.records.length;
   await waitFor(() => after(d.records, mark).filter((r) => r.kind === 'waveform' && r.metric.ref === 'MDC_PRESS_AWAY').length >= 4, 'the pressure curve again');
   const co2 = after(d.records, mark).filter((r) => r.kind === 'waveform' && r.metric.ref === 'MDC_AWAY_CO2');
@@ -114,4 +115,12 @@ t.test('garbage and corrupted frames on the line are counted and never published
   t.equal(d.controller.gate!.rejected, 0);
   // A garbled answer is asked for again at once, so the conversation goes on without starting over.
   t.equal(sent(sim, CMD.icc), iccs, 'no re-initialisation for line noise');
+});
+
+t.test('idle: NOP every 2 s keeps the conversation alive between slow polls', async (t) => {
+  const { sim, d } = await setup(t, {}, { pollIntervalMs: 60_000, curves: [] });
+  await d.waitForRecord((r) => r.kind === 'numeric' && r.label === 'PIP', 'the first poll');
+  await waitFor(() => sent(sim, CMD.nop) >= 3, 'NOPs while idle', 30_000);
+  t.equal(sent(sim, CMD.icc), 1, 'answered NOPs keep the link: no re-initialisation');
+  t.equal(sent(sim, CMD.measuredCp1), 1, 'and no poll before its interval');
 });
