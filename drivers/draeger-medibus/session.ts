@@ -30,6 +30,7 @@ const RESPONSE_TIMEOUT_MS = 10_000;
 const NOP_IDLE_MS = 2000;
 const REALTIME_REENABLE_MS = 5000;
 const STOP_WAIT_MS = 1000;
+const STALL_MS = 500;
 
 /** Device ids of the MEDIBUS device pages, for devices that send no name. */
 const KNOWN_DEVICES = new Map([
@@ -48,6 +49,7 @@ interface Command {
 export class MedibusSession implements Session<MedibusFrame> {
   private phase: 'init' | 'ready' | 'stopping' = 'init';
   private timer: NodeJS.Timeout | undefined;
+  private lastTickMono = 0;
   private lastIccMono = 0;
   private heardSinceIcc = false;
   private lastHeardMono = 0;
@@ -65,6 +67,7 @@ export class MedibusSession implements Session<MedibusFrame> {
   ) {}
 
   start(): void {
+    this.lastTickMono = this.now();
     this.sendIcc();
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
@@ -195,6 +198,14 @@ export class MedibusSession implements Session<MedibusFrame> {
 
   private tick(): void {
     const now = this.now();
+    // If this process was stalled (GC, an overloaded box), the device's answers are still queued behind this timer:
+    // the stall is not the device's silence, so it does not count towards the link and response timeouts.
+    const stall = now - this.lastTickMono - TICK_MS;
+    this.lastTickMono = now;
+    if (stall > STALL_MS) {
+      this.lastHeardMono += stall;
+      if (this.outstanding) this.outstanding.sentMono += stall;
+    }
     if (this.phase === 'stopping') return;
     if (this.phase === 'init') {
       if (now - this.lastIccMono >= (this.heardSinceIcc ? ICC_RETRY_BUSY_MS : ICC_RETRY_SILENT_MS)) this.sendIcc();

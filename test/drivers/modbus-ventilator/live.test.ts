@@ -32,7 +32,7 @@ async function tcpSetup(t: Teardown, params: Record<string, string> = {}, option
       {
         id: 'vent2',
         driver: 'modbus-ventilator',
-        transport: { type: 'modbus-tcp', host: '127.0.0.1', port, timeoutMs: 1500 },
+        transport: { type: 'modbus-tcp', host: '127.0.0.1', port, timeoutMs: 4000 },
         options: { ...SIMULATED_VENTILATOR_MAP, ...options },
       },
     ],
@@ -140,11 +140,11 @@ t.test('every injected fault is detected and reported, never taken for success',
   sim.armFault({ kind: 'apply-different' });
   t.same(await writeAndConfirm(cap, 'vt', 450), { outcome: 'mismatch', readBack: 470 }, 'applied differently: the readback shows what the device did');
 
-  sim.armFault({ kind: 'apply-late', delayMs: 1500 });
+  sim.armFault({ kind: 'apply-late', delayMs: 5000 });
   t.same(await writeAndConfirm(cap, 'rr', 20), { outcome: 'mismatch', readBack: 15 }, 'applied late: not there when read back');
   await waitFor(async () => (await cap.readBack('rr')) === 20, 'the late value arriving afterwards');
 
-  sim.armFault({ kind: 'silent-mid-write', delayMs: 4000 });
+  sim.armFault({ kind: 'silent-mid-write', delayMs: 8000 });
   t.same(await writeAndConfirm(cap, 'pinsp', 25), { outcome: 'failed', reason: 'timeout' }, 'silent mid-write: no acknowledgement is a failure');
   t.match(sim.writes[sim.writes.length - 1], { name: 'pinsp', value: 25, fault: 'silent-mid-write' }, 'the request did reach the device');
   await waitFor(() => !sim.silent, 'the device answering again');
@@ -175,7 +175,7 @@ t.test('Modbus RTU over a pty: values, a confirmed write, a detected fault, and 
         {
           id: 'vent2',
           driver: 'modbus-ventilator',
-          transport: { type: 'modbus-rtu', path, baudRate: 19200, parity: 'even', timeoutMs: 1000 },
+          transport: { type: 'modbus-rtu', path, baudRate: 19200, parity: 'even', timeoutMs: 3000 },
           options: { ...SIMULATED_VENTILATOR_MAP, failAfterCycles: 1 },
         },
       ],
@@ -190,7 +190,7 @@ t.test('Modbus RTU over a pty: values, a confirmed write, a detected fault, and 
   sim.armFault({ kind: 'ignore-write' });
   t.same(await writeAndConfirm(cap, 'fio2', 60), { outcome: 'mismatch', readBack: 40 });
 
-  sim.goSilent(6000);
+  sim.goSilent(10_000);
   await d.waitForRecord<DeviceRecord>((r) => r.kind === 'device' && r.state === 'disconnected' && /no answer/.test(r.error ?? ''), 'the driver giving up the silent link');
   const mark = d.records.length;
   await waitFor(() => d.records.slice(mark).some((r) => r.kind === 'numeric' && r.label === 'VTe' && r.validity === 'valid'), 'values after the device answers again', 60_000);
