@@ -101,6 +101,7 @@ export class MedibusDecoder implements Decoder<MedibusFrame> {
     const ie = IE_PARTS.get(page);
     const seen = this.seenFor(page);
     const present = new Set<number>();
+    const at = isoMs(rx.wallMs); // one timestamp string per reply, not per value
     let iPart: number | undefined;
     let ePart: number | undefined;
     for (let i = 0; i + size <= data.length; i += size) {
@@ -113,22 +114,21 @@ export class MedibusDecoder implements Decoder<MedibusFrame> {
       if (!entry || present.has(code)) continue;
       present.add(code);
       seen.add(code);
-      this.emitValue(page, entry, code, Number.isFinite(value) ? value : null, rx, out);
+      this.emitValue(page, entry, code, Number.isFinite(value) ? value : null, at, rx, out);
     }
     if (ie && iPart !== undefined && ePart !== undefined && Number.isFinite(iPart) && Number.isFinite(ePart) && ePart > 0) {
       present.add(IE_CODE);
       seen.add(IE_CODE);
-      this.emitValue(page, IE_RATIO, IE_CODE, iPart / ePart, rx, out);
+      this.emitValue(page, IE_RATIO, IE_CODE, iPart / ePart, at, rx, out);
     }
     for (const code of seen) {
       if (present.has(code)) continue;
       const entry = code === IE_CODE ? IE_RATIO : table.get(code)!;
-      this.emitValue(page, entry, code, null, rx, out);
+      this.emitValue(page, entry, code, null, at, rx, out);
     }
   }
 
-  private emitValue(page: number, entry: CodeEntry, code: number, value: number | null, rx: RxTime, out: RecordSink): void {
-    const at = isoMs(rx.wallMs);
+  private emitValue(page: number, entry: CodeEntry, code: number, value: number | null, at: string, rx: RxTime, out: RecordSink): void {
     const vendor = { code: code === IE_CODE ? (page === CMD.settings ? '07/08' : 'E7/E8') : hex2(code), name: entry.label };
     if (page === CMD.settings) {
       const record: SettingRecord = {
