@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { draegerMedibus } from '../../../drivers/draeger-medibus/index.js';
 import { driverOptions } from '../../../src/cli/commands/decode.js';
+import { ConfigError, parseConfig } from '../../../src/config/index.js';
 import { packageRoot } from '../../../src/core/paths.js';
 import { isCanonicalRecord, type AlarmRecord, type CanonicalRecord, type NumericRecord, type SettingRecord, type WaveformRecord } from '../../../src/schema/index.js';
 import { runCli } from '../../helpers/cli.js';
@@ -81,4 +82,33 @@ t.test('ambulink decode --driver draeger-medibus prints the records as NDJSON an
   const records = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as CanonicalRecord);
   t.same(records.map((r) => r.kind), decode('ventilator-session.bin').map((r) => r.kind));
   t.match(res.stderr, /draeger-medibus: \d+ frames, \d+ records, 1 frames dropped \(1 checksum errors\), \d+ bytes skipped/);
+});
+
+t.test('options are checked at config load: alarm priority thresholds in order', async (t) => {
+  const yaml = `vehicle: { id: V1 }
+devices:
+  - id: vent
+    driver: draeger-medibus
+    transport: { type: serial, path: /dev/ttyUSB0 }
+    options:
+      alarmPriority:
+        high: 5
+        medium: 10
+`;
+  let caught: unknown;
+  try {
+    parseConfig(yaml, 'vehicle.yaml', {});
+  } catch (err) {
+    caught = err;
+  }
+  t.ok(caught instanceof ConfigError, 'refused');
+  t.match((caught as ConfigError).problems, [{ path: 'devices[0].options.alarmPriority.medium', line: 9, message: /medium \(10\) is above high \(5\)/ }]);
+  const ok = parseConfig(yaml.replace('medium: 10', 'medium: 4'), 'vehicle.yaml', {});
+  t.same(ok.config.devices[0]!.options, {
+    alarmPriority: { high: 5, medium: 4 },
+    pollIntervalMs: 1000,
+    codePage2: true,
+    curves: ['airway-pressure', 'flow', 'volume', 'co2'],
+    waveformBlockMs: 500,
+  }, 'and the defaults filled in');
 });
