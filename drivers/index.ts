@@ -3,8 +3,10 @@ import type { AnyDriver } from './sdk/driver.js';
 import { geS5 } from './ge-s5/index.js';
 import { hl7Pcd01 } from './hl7-pcd01/index.js';
 import { nmea0183 } from './nmea0183/index.js';
+import { draegerMedibus } from './draeger-medibus/index.js';
+import { modbusVentilator } from './modbus-ventilator/index.js';
 
-export const drivers: readonly AnyDriver[] = [nmea0183, geS5, hl7Pcd01];
+export const drivers: readonly AnyDriver[] = [nmea0183, geS5, hl7Pcd01, draegerMedibus, modbusVentilator];
 
 const byName = new Map(drivers.map((d) => [d.name, d]));
 
