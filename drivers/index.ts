@@ -1,8 +1,12 @@
 // The driver registry: every protocol the gateway speaks. A new driver adds one line here.
 import type { AnyDriver } from './sdk/driver.js';
+import { geS5 } from './ge-s5/index.js';
+import { hl7Pcd01 } from './hl7-pcd01/index.js';
 import { nmea0183 } from './nmea0183/index.js';
+import { draegerMedibus } from './draeger-medibus/index.js';
+import { modbusVentilator } from './modbus-ventilator/index.js';
 
-const registry: AnyDriver[] = [nmea0183];
+const registry: AnyDriver[] = [nmea0183, geS5, hl7Pcd01, draegerMedibus, modbusVentilator];
 export const drivers: readonly AnyDriver[] = registry;
 
 const byName = new Map(drivers.map((d) => [d.name, d]));

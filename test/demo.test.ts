@@ -35,7 +35,7 @@ t.test('ambulink demo shows moving GPS positions and answers ambulink status', a
   const status = await runCli(['status'], { env });
   t.equal(status.code, 0, status.stderr);
   t.match(status.stdout, /vehicle DEMO-AMB-01/);
-  t.match(status.stdout, /1\/1 connected/);
+  t.match(status.stdout, /devices: +(\d+)\/\1 connected/, "every simulated device connected");
 
   demo.kill('SIGINT');
   t.equal(await exited, 0, `demo stops cleanly on Ctrl-C: ${err}`);

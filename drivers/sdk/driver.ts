@@ -87,10 +87,25 @@ export interface Driver<S extends TObject = TObject> {
   readonly transportDefaults?: TransportDefaults;
   /** How long without a record before the device is marked stale, unless the vehicle config says otherwise. */
   readonly staleAfterMs?: number;
+  /**
+   * Semantic checks of the options, run by the config loader after the schema passed (so defaults are filled in);
+   * every problem is reported with the YAML line it points at. Absent when the schema says it all.
+   */
+  validateOptions?(options: Static<S>): OptionProblem[];
   attach(link: Link, ctx: DriverContext<Static<S>>): DriverInstance;
   /** Absent for drivers whose transport does its own framing (Modbus). */
   offline?(options: Static<S>, ids: RecordIds): OfflineDecoder;
   readonly simulator?: SimulatorDefinition;
+}
+
+/**
+ * A problem with a device's `options:` that the JSON Schema cannot express (overlapping registers, a reference to a
+ * name that does not exist). `path` is relative to `options`, e.g. ['points', 3, 'address'].
+ */
+export interface OptionProblem {
+  readonly path: ReadonlyArray<string | number>;
+  readonly message: string;
+  readonly hint?: string;
 }
 
 /** A driver of any options type, as held by the registry. */

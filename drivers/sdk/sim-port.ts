@@ -16,6 +16,8 @@ export interface SimPort {
   /** The gateway attached (TCP accepted/connected, pty opened is not observable, UDP first datagram). */
   onPeer(listener: () => void): void;
   readonly dropped: number;
+  /** Cuts the gateway off as a device reset does (TCP: the connection is closed; pty and UDP: nothing to close). */
+  dropPeer(): void;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ abstract class SimPortBase implements SimPort {
   protected peerListener: (() => void) | undefined;
   abstract write(data: Buffer): void;
   abstract close(): Promise<void>;
+  dropPeer(): void {}
   onData(listener: (chunk: Buffer) => void): void {
     this.dataListener = listener;
   }
@@ -117,6 +120,9 @@ class TcpServerPort extends SimPortBase {
     if (this.socket && !this.socket.destroyed) this.socket.write(data);
     else this.dropped += data.length;
   }
+  override dropPeer(): void {
+    this.socket?.destroy();
+  }
   close(): Promise<void> {
     this.socket?.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
@@ -150,6 +156,9 @@ class TcpClientPort extends SimPortBase {
   write(data: Buffer): void {
     if (this.socket && !this.socket.destroyed) this.socket.write(data);
     else this.dropped += data.length;
+  }
+  override dropPeer(): void {
+    this.socket?.destroy(); // and dial again a second later, as a rebooted device would
   }
   close(): Promise<void> {
     this.stopped = true;

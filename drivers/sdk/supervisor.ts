@@ -248,7 +248,7 @@ export class DeviceSupervisor {
     this.lastRecordMono = record.mono;
     this.lastRecordWall = this.deps.clock.wallMs();
     if (this.state === 'stale') this.setState('connected');
-    if (this.records === 1 || this.backoff!.attempts > 0) this.backoff!.reset();
+    this.backoff!.reset(); // the device delivers: the next loss starts again from the shortest delay
     this.deps.emit(record);
   }
 

@@ -293,8 +293,17 @@ function semanticProblems(config: VehicleConfig, doc: Document, file: string, at
     if (first !== undefined) {
       problems.push({ file, ...where, path: `devices[${i}].id`, message: `duplicate device id "${device.id}" (also devices[${first}])`, hint: 'device ids must be unique: they name MQTT topics' });
     } else seen.set(device.id, i);
-    if (!findDriver(device.driver)) {
+    const driver = findDriver(device.driver);
+    if (!driver) {
       problems.push({ file, ...where, path: `devices[${i}].driver`, message: `no driver "${device.driver}"` });
+    }
+    for (const p of driver?.validateOptions?.(device.options) ?? []) {
+      // Point at the deepest node that exists: a missing key is reported at its parent.
+      const full: Array<string | number> = ['devices', i, 'options', ...p.path];
+      let depth = full.length;
+      while (depth > 2 && !nodeAt(doc, full.slice(0, depth))) depth--;
+      const node = nodeAt(doc, full.slice(0, depth));
+      problems.push({ file, ...position(node, at), path: dotted(full), message: p.message, ...(p.hint ? { hint: p.hint } : {}) });
     }
   });
   return problems;

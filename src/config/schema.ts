@@ -162,7 +162,9 @@ function deviceSchema(): TSchema {
       },
     },
   }));
-  return { ...base, allOf: [...byTransport, ...byDriver] } as TSchema;
+  // The core keys come first in allOf: ajv evaluates allOf before its sibling keywords, and a device written without
+  // `options:` must get its empty object (the core default) before the driver's branch fills in the driver's defaults.
+  return Type.Unsafe({ allOf: [base, ...byTransport, ...byDriver] });
 }
 
 export const VehicleConfigSchema = Type.Object(

@@ -1,7 +1,7 @@
 // Type=notify against a real Unix datagram socket standing in for systemd's notify socket.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { startDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -13,14 +13,20 @@ interface DgramSocket {
 }
 const unix = createRequire(import.meta.url)('unix-dgram') as { createSocket(type: 'unix_dgram'): DgramSocket };
 
-t.test('READY=1 when up, WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1 on stop', async (t) => {
+/** A datagram socket where systemd's notify socket would be; collects what the daemon sends. */
+function fakeSystemd(t: Test): { dir: string; path: string; messages: string[] } {
   const dir = tempDir(t);
   const path = join(dir, 'notify.sock');
   const messages: string[] = [];
-  const systemd = unix.createSocket('unix_dgram');
-  systemd.on('message', (msg) => messages.push(msg.toString()));
-  systemd.bind(path);
-  t.teardown(() => systemd.close());
+  const socket = unix.createSocket('unix_dgram');
+  socket.on('message', (msg) => messages.push(msg.toString()));
+  socket.bind(path);
+  t.teardown(() => socket.close());
+  return { dir, path, messages };
+}
+
+t.test('READY=1 when up, WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1 on stop', async (t) => {
+  const { dir, path, messages } = fakeSystemd(t);
 
   const d = await startDaemon(t, {}, { dir, env: { NOTIFY_SOCKET: path, WATCHDOG_USEC: '400000' } });
   await waitFor(() => messages.some((m) => m.split('\n').includes('READY=1')), 'READY=1');
@@ -36,13 +42,7 @@ t.test('READY=1 when up, WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1 on stop
 });
 
 t.test('WATCHDOG_PID of another process disables the watchdog; no NOTIFY_SOCKET means no notification', async (t) => {
-  const dir = tempDir(t);
-  const path = join(dir, 'notify.sock');
-  const messages: string[] = [];
-  const systemd = unix.createSocket('unix_dgram');
-  systemd.on('message', (msg) => messages.push(msg.toString()));
-  systemd.bind(path);
-  t.teardown(() => systemd.close());
+  const { dir, path, messages } = fakeSystemd(t);
   await startDaemon(t, {}, { dir, env: { NOTIFY_SOCKET: path, WATCHDOG_USEC: '200000', WATCHDOG_PID: String(process.pid + 1) } });
   await waitFor(() => messages.some((m) => m.includes('READY=1')), 'READY=1');
   await new Promise((r) => setTimeout(r, 500));

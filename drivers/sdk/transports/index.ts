@@ -4,7 +4,7 @@ import type { ByteLink, Link } from '../link.js';
 import type { TransportConfig, TransportDefaults } from './config.js';
 import { openModbusRtu, openModbusTcp } from './modbus.js';
 import { SerialLink, describeSerial, serialSettings } from './serial.js';
-import { TcpClientLink } from './tcp-client.js';
+import { openTcpClient } from './tcp-client.js';
 import { listenTcp, type TcpListener } from './tcp-server.js';
 import { UdpLink } from './udp.js';
 
@@ -38,7 +38,7 @@ export function connectorFor(cfg: TransportConfig, defaults: TransportDefaults =
       return { mode: 'dial', description: describeSerial(settings), dial: () => SerialLink.open(settings) };
     }
     case 'tcp-client':
-      return { mode: 'dial', description: `tcp ${cfg.host}:${cfg.port}`, dial: () => TcpClientLink.open(cfg) };
+      return { mode: 'dial', description: `tcp ${cfg.host}:${cfg.port}`, dial: () => openTcpClient(cfg) };
     case 'udp':
       return { mode: 'dial', description: `udp ${cfg.host}:${cfg.port}`, dial: () => UdpLink.open(cfg) };
     case 'modbus-rtu':

@@ -1,33 +1,6 @@
 import net from 'node:net';
-import { ByteLinkBase } from '../link.js';
+import { SocketLink } from './socket-link.js';
 import type { TcpServerTransportConfig } from './config.js';
-
-/** One accepted connection. */
-export class TcpAcceptedLink extends ByteLinkBase {
-  readonly description: string;
-
-  constructor(private readonly socket: net.Socket, listenDesc: string) {
-    super();
-    this.description = `${listenDesc} ← ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 10_000);
-    socket.on('data', (chunk) => this.deliver(chunk));
-    socket.on('error', (err) => this.closed(err));
-    socket.on('close', () => this.closed());
-  }
-
-  write(data: Buffer): void {
-    if (!this.socket.destroyed) this.socket.write(data);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.socket.destroyed) return resolve();
-      this.socket.once('close', () => resolve());
-      this.socket.destroy();
-    });
-  }
-}
 
 export interface TcpListener {
   readonly description: string;
@@ -41,7 +14,7 @@ export interface TcpListener {
  */
 export function listenTcp(
   cfg: TcpServerTransportConfig,
-  onLink: (link: TcpAcceptedLink) => void,
+  onLink: (link: SocketLink) => void,
   onRefused: (remote: string) => void,
 ): Promise<TcpListener> {
   const host = cfg.host ?? '0.0.0.0';
@@ -57,7 +30,7 @@ export function listenTcp(
       live.add(socket);
       socket.on('close', () => live.delete(socket));
       const address = server.address() as net.AddressInfo;
-      onLink(new TcpAcceptedLink(socket, `tcp-server ${host}:${address.port}`));
+      onLink(new SocketLink(socket, `tcp-server ${host}:${address.port} ← ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`));
     });
     server.once('error', reject);
     server.listen(cfg.port, host, () => {
