@@ -17,6 +17,9 @@ import { startHospital, type Hospital } from './mqtt-hospital.js';
 import { tempDir } from './tmp.js';
 import { waitFor } from './wait.js';
 import { VentDevice } from './writable-vent.js';
+import { SIMULATED_VENTILATOR_MAP } from '../../drivers/modbus-ventilator/sim-map.js';
+import { startModbusVentilatorSimulator, type ModbusVentilatorSimulator } from '../../drivers/modbus-ventilator/simulator.js';
+import { silentLogger } from '../../src/core/logger.js';
 
 interface TestLike {
   teardown(fn: () => void | Promise<void>): void;
@@ -31,6 +34,8 @@ const HOLDER: Record<SignerName, string> = { drA: 'dr-a', drA2: 'dr-a', drB: 'dr
 const ROLES: Record<SignerName, string[]> = { drA: ['clinician'], drA2: ['clinician'], drB: ['clinician'], senior: ['senior-clinician'], ai: ['ai'], observer: ['observer'], revoked: ['clinician'] };
 
 export interface RigOptions {
+  /** Use the real modbus-ventilator driver and its simulator (Modbus TCP) instead of the test ventilator. */
+  modbus?: boolean;
   limits?: Record<string, unknown>;
   setpoints?: Record<string, unknown>;
   policyExpiresInS?: number;
@@ -46,6 +51,8 @@ export interface SignOptions extends Partial<CommandDraft> {
 export class Rig {
   daemon!: TestDaemon;
   readonly device = new VentDevice();
+  /** The Modbus ventilator simulator, with `modbus: true`. */
+  modbusSim: ModbusVentilatorSimulator | undefined;
   hospital!: Hospital;
   readonly dir: string;
   readonly syncFile: string;
@@ -65,8 +72,18 @@ export class Rig {
   }
 
   async start(): Promise<this> {
-    const port = await this.device.listen();
-    this.t.teardown(() => this.device.close());
+    let ventDevice: Record<string, unknown>;
+    if (this.options.modbus) {
+      const sim = await startModbusVentilatorSimulator({ endpoint: { type: 'tcp-server', host: '127.0.0.1', port: 0 }, params: {}, log: silentLogger() });
+      this.modbusSim = sim;
+      this.t.teardown(() => sim.stop());
+      const port = Number(/:(\d+) /.exec(sim.description)![1]);
+      ventDevice = { id: 'vent', driver: 'modbus-ventilator', transport: { type: 'modbus-tcp', host: '127.0.0.1', port, timeoutMs: 2500 }, options: SIMULATED_VENTILATOR_MAP };
+    } else {
+      const port = await this.device.listen();
+      this.t.teardown(() => this.device.close());
+      ventDevice = { id: 'vent', driver: 'test-writable-vent', transport: { type: 'tcp-client', host: '127.0.0.1', port } };
+    }
     this.hospital = await startHospital(this.t, VEHICLE);
     writeFileSync(this.syncFile, '');
     const authority = generateKeyPairSync('ed25519');
@@ -92,7 +109,7 @@ export class Rig {
     this.config = {
       vehicle: { id: VEHICLE },
       localBroker: { users: [{ username: 'crew', passwordFile: join(this.dir, 'crew.password'), role: 'crew' }] },
-      devices: [{ id: 'vent', driver: 'test-writable-vent', transport: { type: 'tcp-client', host: '127.0.0.1', port } }],
+      devices: [ventDevice],
       setpoints: {
         enabled: true,
         policyFile: join(this.dir, 'policy.json'),
@@ -148,10 +165,10 @@ export class Rig {
         device: 'vent',
         encounter: s.encounter ?? 'none',
         unit: w?.unit ?? '1',
-        currentValue: o.currentValue ?? this.device.state.settings[o.param] ?? 0,
+        currentValue: o.currentValue ?? w?.value ?? 0,
         stateVersion: s.stateVersion,
         policyVersion: s.policyVersion,
-        seq: ++this.seq,
+        seq: (this.seq = Math.max(this.seq + 1, Date.now())),
         issuedAtMs: this.clock.wallMs(),
         ...o,
       },
