@@ -54,10 +54,7 @@ export function parseLog(text: string): ParsedLog {
       const found = typeof record.seq === 'number' ? record.seq : 'none';
       return out({
         seq,
-        message:
-          typeof record.seq === 'number' && record.seq > seq
-            ? `entry ${seq} is missing (found seq ${found} in its place: deleted entries)`
-            : `entry ${seq}: found seq ${found} (entries reordered or duplicated)`,
+        message: `entry ${seq} is not where it belongs: found seq ${found} in its place (entries deleted, reordered or duplicated)`,
       });
     }
     if (record.prevHash !== prev) return out({ seq, message: `entry ${seq}: prevHash does not match entry ${seq - 1} (chain broken: entries swapped or replaced)` });
@@ -101,7 +98,9 @@ export function verifyAudit(input: VerifyInput): VerifyReport {
       problems.push({ seq: 0, message: `the log belongs to gateway key ${String(genesis.payload.gatewayKeyId)}, not ${input.key.id} (file replaced)` });
     }
   }
-  const logLength = parsed.records.length + (parsed.problem ? 1 : 0); // entries that exist, good or not
+  // Entries that exist, good or not: a checkpoint beyond them means the log was cut short.
+  let logLength = 0;
+  for (let i = input.logText.indexOf('\n'); i !== -1; i = input.logText.indexOf('\n', i + 1)) logLength++;
   checkSeries('checkpoint', input.checkpointLines, parsed, logLength, input.key, problems);
   if (input.witnessLines) checkSeries('witness checkpoint', input.witnessLines, parsed, logLength, input.key, problems);
   problems.sort((a, b) => a.seq - b.seq);
