@@ -166,7 +166,9 @@ export class SetpointService implements Extension {
     try {
       this.appendOrRefuse('RECEIPT', { device, sha256: rawHash, bytes: m.payload.length, messageId: m.messageId ?? null, dup: m.dup, retain: m.retain, qos: m.qos });
     } catch (r) {
-      return void (await bare((r as Refusal).reason, (r as Refusal).message));
+      // Nothing can be done without a durable record of it: cancelled, and the crew is told.
+      this.alert(device, 'AUDIT_UNAVAILABLE', `a remote setpoint for ${device} was refused: ${(r as Refusal).message}`);
+      return void (await this.publish(lane.device, { commandId: commandIdIn(m.payload), transactionId: randomUUID(), state: 'Cnclld', reason: 'AUDIT_UNAVAILABLE', message: (r as Refusal).message }));
     }
     const now = env.clock.monoMs();
     lane.receipts = lane.receipts.filter((t) => now - t < 60_000);

@@ -2,7 +2,7 @@
 // again; a retained command is refused; the gateway killed (-9) between the device write and the OUTCOME entry
 // logs exactly one RECOVERED entry with the value read back at the next start.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
@@ -55,12 +55,20 @@ t.test('kill -9 between the device write and the OUTCOME entry: exactly one RECO
   t.teardown(() => void child.kill('SIGKILL'));
   await waitFor(() => child.stdout.read() !== null || undefined, 'the child daemon ready', 60_000);
   const socket = join(rig.dir, 'control.sock');
-  await waitFor(async () => ((await callDaemon(socket, 'setpoint.state', { device: 'vent' })) as { writable: unknown }).writable !== null, 'the ventilator attached to the child');
+  await waitFor(
+    async () => ((await callDaemon(socket, 'setpoint.state', { device: 'vent' })) as { writable: Array<{ name: string; value: number | null }> | null }).writable?.find((w) => w.name === 'fio2')?.value != null,
+    'the ventilator attached to the child and its FiO2 seen',
+    60_000,
+  );
 
   rig.device.armFault('silent-mid-write', 8000); // the write arrives, is applied, and is never answered
   const env = await rig.sign({ param: 'fio2', value: 57, lifetimeS: 60 });
   await rig.send(env);
-  await waitFor(async () => ((await callDaemon(socket, 'setpoint.pending')) as Array<{ phase: string }>).some((p) => p.phase === 'confirm'), 'pending in the child');
+  await waitFor(async () => {
+    const ended = rig.hospital.results.find((r) => r.commandId === env.command.commandId && r.state !== 'Wait');
+    if (ended) throw new Error(`ended ${ended.state} ${ended.reason ?? ''}: ${ended.message ?? ''}`);
+    return ((await callDaemon(socket, 'setpoint.pending')) as Array<{ phase: string }>).some((p) => p.phase === 'confirm');
+  }, 'pending in the child', 60_000);
   await callDaemon(socket, 'setpoint.confirm', { commandId: env.command.commandId });
   await waitFor(() => rig.device.writes.some((w) => w.value === 57), 'the write reached the device');
   child.kill('SIGKILL');
@@ -87,4 +95,18 @@ t.test('kill -9 between the device write and the OUTCOME entry: exactly one RECO
     key: GatewayPublicKey.load(join(data, 'keys', 'gateway.pub')),
   });
   t.ok(report.ok, `the log verifies after the kill: ${JSON.stringify(report.problems)}`);
+});
+
+t.test('a log that does not verify at boot: remote setpoints refused (AUDIT_UNAVAILABLE), nothing written', async (t) => {
+  const rig = await startRig(t);
+  await rig.openEncounter();
+  await rig.current('fio2');
+  await rig.daemon.stop();
+  const file = join(rig.dir, 'data', 'audit', 'audit.log');
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines[2] = lines[2]!.replace('"type":"', '"type":"X');
+  writeFileSync(file, lines.join('\n'));
+  await rig.boot();
+  t.ok(rig.daemon.logs.some((l) => l.level === 'error' && /AUDIT LOG DOES NOT VERIFY/.test(String(l.msg))), 'the operator is told');
+  await rig.expectRefused(t, await rig.sign({ param: 'fio2', value: 55 }), 'AUDIT_UNAVAILABLE', { state: 'Cnclld' });
 });
