@@ -2,8 +2,9 @@
 import type { AnyDriver } from './sdk/driver.js';
 import { astm } from './astm/index.js';
 import { nmea0183 } from './nmea0183/index.js';
+import { poct1a } from './poct1a/index.js';
 
-export const drivers: readonly AnyDriver[] = [nmea0183, astm];
+export const drivers: readonly AnyDriver[] = [nmea0183, astm, poct1a];
 
 const byName = new Map(drivers.map((d) => [d.name, d]));
 

@@ -78,7 +78,10 @@ export class LabRecordBuilder {
       out(event);
       return;
     }
-    const unitText = o.unit.trim() || mapped?.unit || '';
+    // A device that names the LOINC itself may still omit the unit of a unitless-looking value (pH): take the
+    // map's unit for the test's own name.
+    const assumed = mapped?.unit ?? (o.vendorName ? this.tests.lookup(o.vendorName, 'blood')?.unit : undefined);
+    const unitText = o.unit.trim() || assumed || '';
     const unit = unitText ? ucumFor(unitText) : undefined;
     const number = o.status === 'cancelled' ? undefined : parseDecimal(o.value);
     const text = o.value.trim();

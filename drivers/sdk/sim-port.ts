@@ -15,6 +15,11 @@ export interface SimPort {
   onData(listener: (chunk: Buffer) => void): void;
   /** The gateway attached (TCP accepted/connected, pty opened is not observable, UDP first datagram). */
   onPeer(listener: () => void): void;
+  /**
+   * Connection-oriented ports: drop the current connection, as a device does at the end of a conversation. A port
+   * that dials (tcp-client) dials again after `redialAfterMs`; the others wait for the gateway to come back.
+   */
+  hangUp(redialAfterMs?: number): void;
   readonly dropped: number;
   close(): Promise<void>;
 }
@@ -26,6 +31,7 @@ abstract class SimPortBase implements SimPort {
   protected peerListener: (() => void) | undefined;
   abstract write(data: Buffer): void;
   abstract close(): Promise<void>;
+  hangUp(_redialAfterMs?: number): void {}
   onData(listener: (chunk: Buffer) => void): void {
     this.dataListener = listener;
   }
@@ -117,6 +123,9 @@ class TcpServerPort extends SimPortBase {
     if (this.socket && !this.socket.destroyed) this.socket.write(data);
     else this.dropped += data.length;
   }
+  override hangUp(): void {
+    this.socket?.destroy();
+  }
   close(): Promise<void> {
     this.socket?.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
@@ -128,6 +137,7 @@ class TcpClientPort extends SimPortBase {
   readonly description: string;
   private socket: net.Socket | undefined;
   private stopped = false;
+  private redialMs = 1000;
   constructor(private readonly host: string, private readonly port: number) {
     super();
     this.description = `tcp-client → ${host}:${port}`;
@@ -144,8 +154,14 @@ class TcpClientPort extends SimPortBase {
     socket.on('error', () => undefined);
     socket.on('close', () => {
       if (this.socket === socket) this.socket = undefined;
-      if (!this.stopped) setTimeout(() => this.connect(), 1000).unref();
+      if (!this.stopped) setTimeout(() => this.connect(), this.redialMs).unref();
+      this.redialMs = 1000;
     });
+  }
+  override hangUp(redialAfterMs = 1000): void {
+    if (!this.socket) return;
+    this.redialMs = redialAfterMs;
+    this.socket.destroy();
   }
   write(data: Buffer): void {
     if (this.socket && !this.socket.destroyed) this.socket.write(data);
