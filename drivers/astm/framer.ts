@@ -98,6 +98,12 @@ export class AstmFramer implements Framer<AstmToken> {
         this.frameBytes = 1;
         return;
       case ENQ:
+        // Mid-record, an ENQ is line noise, not a restart: a sender restarts only after EOT or between records
+        // (taking it would splice the tail of the old record onto a new transfer).
+        if (this.inTransfer && this.record !== '') {
+          this.stats.bytesDropped++;
+          return;
+        }
         this.inTransfer = true;
         this.expected = 1;
         this.lastAccepted = -1;
