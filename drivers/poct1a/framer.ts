@@ -74,6 +74,7 @@ export class Poct1Framer implements Framer<Poct1Message> {
           else if (MESSAGE_TYPE.test(this.name)) {
             this.begin(this.name);
             from = i;
+            i--; // the byte after the name belongs to the message: read it there
           } else {
             this.stats.bytesDropped += this.name.length + 1;
             this.state = S.Out;
@@ -109,6 +110,7 @@ export class Poct1Framer implements Framer<Poct1Message> {
             this.drop(this.size + i - Math.max(from, 0) - this.name.length - 1);
             this.begin(this.name);
             from = i;
+            i--;
           } else {
             this.state = S.In;
             i--;

@@ -108,7 +108,9 @@ function deviceSchema(): TSchema {
     if: { properties: { driver: { const: d.name } }, required: ['driver'] },
     then: {
       properties: {
-        options: d.optionsSchema,
+        // The default here too: ajv may reach this branch before the base `options` default is filled in, and a
+        // driver's own option defaults are applied only to an options object that exists.
+        options: { ...d.optionsSchema, default: {} },
         transport: { properties: { type: { enum: [...d.transports] } } },
       },
     },
