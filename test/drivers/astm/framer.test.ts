@@ -112,14 +112,15 @@ t.test('raw framer: one record per line (CR, LF or CR LF); control characters po
   t.equal(framer.stats.framesDropped, 1);
 });
 
+const testMap = createTestMap();
 function decodeAll(toks: AstmToken[], out: CanonicalRecord[]): void {
-  const dec = new AstmDecoder({ vehicle: 'V', device: 'd', driver: 'astm' }, createTestMap(), { timeZone: '+01:00' });
+  const dec = new AstmDecoder({ vehicle: 'V', device: 'd', driver: 'astm' }, testMap, { timeZone: '+01:00' });
   const rx = { wallMs: Date.UTC(2026, 0, 1), monoMs: 1 };
   for (const tok of toks) dec.decode(tok, rx, (r) => out.push(r));
   dec.flush(rx, (r) => out.push(r));
 }
 
-t.test('fuzz: 120k random and mutated inputs never crash or hang, always resync, never deliver a corrupted record', async (t) => {
+t.test('fuzz: 120k random and mutated inputs through framer and decoder never crash or hang, always resync, never deliver a corrupted record', async (t) => {
   const random = seededRandom(0xa57a);
   const sources = ['constructed-bloodgas-e1381.bin', 'multiframe-etb.bin', 'custom-delimiters.bin', 'retransmissions.bin'].map(fixture);
   const originals = new Set(sources.flatMap((s) => records(tokens(s))));
@@ -137,8 +138,9 @@ t.test('fuzz: 120k random and mutated inputs never crash or hang, always resync,
     const toks: AstmToken[] = [];
     for (const c of chunks(input, random)) framer.push(c, (x) => toks.push(x));
     if (kind === 2) for (const r of records(toks)) if (!originals.has(r)) foreign++;
-    // The decoder takes whatever the framer let through without failing, and makes only canonical records.
-    if (cases % 10 === 0) {
+    // The decoder takes whatever the framer let through from the edited transfers (random bytes hardly make
+    // records), without failing, and makes only canonical records.
+    if (kind !== 0) {
       const out: CanonicalRecord[] = [];
       decodeAll(toks, out);
       invalid += out.filter((r) => !isCanonicalRecord(r)).length;
@@ -163,7 +165,7 @@ t.test('fuzz: 100k random and mutated raw-mode inputs through framer and decoder
     const input = i % 2 === 0 ? randomBytes(random, 300) : mutate(source, random);
     const toks: AstmToken[] = [];
     for (const c of chunks(input, random)) framer.push(c, (x) => toks.push(x));
-    if (i % 10 === 0) {
+    if (i % 2 === 1) {
       const out: CanonicalRecord[] = [];
       decodeAll(toks, out);
       invalid += out.filter((r) => !isCanonicalRecord(r)).length;
