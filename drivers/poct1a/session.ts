@@ -52,7 +52,7 @@ export class Poct1Session implements Session<Poct1Message> {
       this.io.log.warn({ type: m.type }, 'message without HDR.control_id cannot be acknowledged; ignored');
       return;
     }
-    this.send({ type: 'ACK.R01', build: (id, now) => ack(id, m.controlId!, 'AA', now) }, true);
+    const controlId = m.controlId;
     switch (m.type) {
       case 'HEL.R01': {
         this.greeted = true;
@@ -85,6 +85,8 @@ export class Poct1Session implements Session<Poct1Message> {
       default:
         break; // KPA keep-alive, events, operator lists: acknowledged, nothing more
     }
+    // Acknowledged once handed over (observations are in the daemon by now), before anything of ours goes out.
+    this.send({ type: 'ACK.R01', build: (id, now) => ack(id, controlId, 'AA', now) }, true);
     this.pump();
   }
 
