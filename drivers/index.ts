@@ -1,8 +1,9 @@
 // The driver registry: every protocol the gateway speaks. A new driver adds one line here.
 import type { AnyDriver } from './sdk/driver.js';
 import { nmea0183 } from './nmea0183/index.js';
+import { philipsIntellivue } from './philips-intellivue/index.js';
 
-export const drivers: readonly AnyDriver[] = [nmea0183];
+export const drivers: readonly AnyDriver[] = [nmea0183, philipsIntellivue];
 
 const byName = new Map(drivers.map((d) => [d.name, d]));
 
