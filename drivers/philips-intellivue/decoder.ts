@@ -239,7 +239,7 @@ export class IntellivueDecoder implements Decoder<Buffer> {
       const fresh = readString(b, labelAt, labelEnd);
       if (fresh && fresh !== label) this.labels.set(handle, (label = fresh));
     }
-    const observedMs = stamp >= 0 ? Math.min(this.clock.at(stamp), this.rx.wallMs) : replyMs;
+    const observedMs = stamp >= 0 ? this.clock.at(stamp, this.rx.wallMs) : replyMs;
     if (nu >= 0) this.numeric(b, nu, label, false, observedMs, out);
     if (nuCmpd >= 0) {
       need(nuCmpd, 4, listEnd, 'NuObsValueCmp');

@@ -43,9 +43,13 @@ export class DeviceClock {
     return t;
   }
 
-  /** Gateway wall time (ms) of another relative time of the same monitor, e.g. an observation's own time stamp. */
-  at(rel: number): number {
-    return this.anchorWall + ((rel - this.anchorRel) | 0) / TICKS_PER_MS;
+  /**
+   * Gateway wall time (ms) of another relative time of the same monitor, e.g. an observation's own time stamp; live,
+   * never later than the frame's arrival at `rxWall`.
+   */
+  at(rel: number, rxWall: number): number {
+    const t = this.anchorWall + ((rel - this.anchorRel) | 0) / TICKS_PER_MS;
+    return this.live ? Math.min(t, rxWall) : t;
   }
 
   private anchor(rel: number, rxWall: number): number {

@@ -308,7 +308,8 @@ export class SimulatedMonitor {
     this.send(errorResult(invokeId, REMOTE_ERROR.INVALID_ARGUMENT));
   }
 
-  private tick(): void {
+  /** Runs the clock-driven part (timeouts, faults, periodic replies); the timer calls it every TICK_MS. */
+  tick(): void {
     const now = this.clock();
     if (this.state === 'idle' || this.state === 'stalled') return;
     const sinceStart = now - this.associatedAtMs;
@@ -471,7 +472,7 @@ export class SimulatedMonitor {
               let scaled = Number.isNaN(x) ? 0 : Math.round(spec.lowScaled + (x - spec.lowAbs) / factor);
               scaled = Math.min(4095, Math.max(0, scaled));
               // Mark the R wave's peak above the significant bits, as the monitor does.
-              if (wave.startsWith('ecg') && scaled > 2400 && lastValue <= 2400) scaled |= QRS_MARKER;
+              if (wave.startsWith('ecg') && scaled > 2120 && lastValue <= 2120) scaled |= QRS_MARKER;
               lastValue = scaled & 0x0fff;
               w.u16(scaled);
             }
