@@ -84,7 +84,7 @@ export const CLIENT_PROFILE: PollProfile = {
   minPollPeriod: 125 * TICKS_PER_MS, // 125 ms: real-time sample arrays come every 256 ms
   maxMtuRx: 1456,
   maxMtuTx: 1456,
-  extOptions: POLL_PROFILE.EXT_PERIOD_NU_1SEC | POLL_PROFILE.EXT_PERIOD_RTSA,
+  extOptions: (POLL_PROFILE.EXT_PERIOD_NU_1SEC | POLL_PROFILE.EXT_PERIOD_RTSA) >>> 0,
 };
 
 function writeUserInfo(w: Writer, p: PollProfile): void {

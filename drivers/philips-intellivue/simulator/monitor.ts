@@ -118,7 +118,7 @@ const SERVER_PROFILE: PollProfile = {
   minPollPeriod: 125 * TICKS_PER_MS,
   maxMtuRx: 1000,
   maxMtuTx: 1456,
-  extOptions: POLL_PROFILE.EXT_PERIOD_NU_1SEC | POLL_PROFILE.EXT_PERIOD_RTSA,
+  extOptions: (POLL_PROFILE.EXT_PERIOD_NU_1SEC | POLL_PROFILE.EXT_PERIOD_RTSA) >>> 0,
 };
 
 /** A running extended periodic poll. */
