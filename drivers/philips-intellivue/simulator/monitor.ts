@@ -113,6 +113,8 @@ const HANDLE = { NUMERIC: 0x0100, NBP: 0x01f0, ABP: 0x01f1, WAVE: 0x0200, ALERT_
 const WAVE_EVERY_MS = 256;
 const NUMERIC_EVERY_MS = 1000;
 const TICK_MS = 32;
+/** Every how many updates of a periodic poll the static attributes are repeated. */
+const STATIC_EVERY = 16;
 const SERVER_PROFILE: PollProfile = {
   systemType: MDSE_USER_INFO.SYSTEM_TYPE_SERVER,
   minPollPeriod: 125 * TICKS_PER_MS,
@@ -353,7 +355,10 @@ export class SimulatedMonitor {
       objectClass: poll.objectClass,
     };
     if (!last) reply.linked = { state: first ? LINKED.FIRST : LINKED.MIDDLE, count: (poll.linkedCount = (poll.linkedCount + 1) & 0xff) };
-    this.sendReply(reply, this.observations(poll.objectClass, now, first), true);
+    // Labels and wave specifications come with the first update and again now and then, so that a listener that
+    // joins late (or a capture cut mid-poll) learns them within seconds.
+    const withStatic = first || reply.sequenceNo % STATIC_EVERY === 0;
+    this.sendReply(reply, this.observations(poll.objectClass, now, withStatic), true);
   }
 
   /** Sends a reply, split into linked results where it would exceed the MTU. */
@@ -406,21 +411,19 @@ export class SimulatedMonitor {
       }),
     );
     const nbp = this.patient.nbp;
-    if (nbp) {
-      out.push(
-        observation(HANDLE.NBP, (list) => {
-          list.attr(ATTR.NU_CMPD_VAL_OBS, (w) => {
-            w.u16(3).u16(30);
-            for (const [physio, v] of [[P.NBP + 1, nbp.sys], [P.NBP + 2, nbp.dia], [P.NBP + 3, nbp.mean]] as const) {
-              w.u16(physio).u16(this.dataState).u16(U.MMHG).u32(encodeFloat(v));
-            }
-          });
-          // A non-invasive pressure is episodic: it carries the time it was measured.
-          list.attr(ATTR.TIME_STAMP_REL, (w) => w.u32(this.relAt(this.t0 + nbp.atS * 1000)));
-          if (withLabels) list.attr(ATTR.ID_LABEL_STRING, (w) => writeString(w, 'NBP'));
-        }),
-      );
-    }
+    out.push(
+      observation(HANDLE.NBP, (list) => {
+        list.attr(ATTR.NU_CMPD_VAL_OBS, (w) => {
+          w.u16(3).u16(30);
+          for (const [physio, v] of [[P.NBP + 1, nbp.sys], [P.NBP + 2, nbp.dia], [P.NBP + 3, nbp.mean]] as const) {
+            w.u16(physio).u16(this.dataState).u16(U.MMHG).u32(encodeFloat(v));
+          }
+        });
+        // A non-invasive pressure is episodic: it carries the time it was measured.
+        list.attr(ATTR.TIME_STAMP_REL, (w) => w.u32(this.relAt(this.t0 + nbp.atS * 1000)));
+        if (withLabels) list.attr(ATTR.ID_LABEL_STRING, (w) => writeString(w, 'NBP'));
+      }),
+    );
     const v = this.patient.vitals;
     out.push(
       observation(HANDLE.ABP, (list) => {

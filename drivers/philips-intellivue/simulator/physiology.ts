@@ -86,14 +86,15 @@ export class Patient {
   /** Beat and breath phase per wave: each wave is sampled on its own clock, in increasing time. */
   private readonly phases = new Map<WaveName, { t: number; beat: number; breath: number }>();
   vitals: Vitals;
-  /** NIBP: measured every NIBP_EVERY_S, the last result held, with its measurement time. */
-  nbp: { sys: number; dia: number; mean: number; atS: number } | undefined;
+  /** NIBP: measured every NIBP_EVERY_S (the first on arrival), the last result held, with its measurement time. */
+  nbp: { sys: number; dia: number; mean: number; atS: number };
 
   constructor(
     readonly scenario: Scenario,
     private readonly random: () => number,
   ) {
     this.vitals = this.compute();
+    this.nbp = this.measureNbp(0);
   }
 
   advance(tSec: number): void {
@@ -108,11 +109,13 @@ export class Patient {
     this.walk.temp = step(this.walk.temp, 0.01, 0.2);
     this.walk.abp = step(this.walk.abp, 1, 6);
     this.vitals = this.compute();
-    if (!this.nbp || tSec - this.nbp.atS >= NIBP_EVERY_S) {
-      const sys = Math.round(this.vitals.abpSys + 4 + (this.random() - 0.5) * 6);
-      const dia = Math.round(this.vitals.abpDia + 2 + (this.random() - 0.5) * 4);
-      this.nbp = { sys, dia, mean: Math.round((sys + 2 * dia) / 3), atS: tSec };
-    }
+    if (tSec - this.nbp.atS >= NIBP_EVERY_S) this.nbp = this.measureNbp(tSec);
+  }
+
+  private measureNbp(atS: number): { sys: number; dia: number; mean: number; atS: number } {
+    const sys = Math.round(this.vitals.abpSys + 4 + (this.random() - 0.5) * 6);
+    const dia = Math.round(this.vitals.abpDia + 2 + (this.random() - 0.5) * 4);
+    return { sys, dia, mean: Math.round((sys + 2 * dia) / 3), atS };
   }
 
   private compute(): Vitals {
