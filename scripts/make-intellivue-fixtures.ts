@@ -5,14 +5,11 @@
 // that associates, asks for waves and polls — run on a simulated clock, so the timing is exact and repeatable.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { associationRequest } from '../drivers/philips-intellivue/association.js';
 import { encodeMibFrame } from '../drivers/philips-intellivue/mib-framer.js';
-import { extendedPollRequest, mdsCreateResult, pollRequest, pollResult, setWaveListRequest, writeAttributeList } from '../drivers/philips-intellivue/messages.js';
-import { ATTR, MOC, MSMT, TICKS_PER_MS, WAVES, type WaveName } from '../drivers/philips-intellivue/nomenclature.js';
-import { SimulatedMonitor } from '../drivers/philips-intellivue/simulator/monitor.js';
-import type { Scenario } from '../drivers/philips-intellivue/simulator/physiology.js';
+import { pollResult, writeAttributeList } from '../drivers/philips-intellivue/messages.js';
+import { ATTR, MOC, MSMT } from '../drivers/philips-intellivue/nomenclature.js';
+import { recordMonitor } from '../drivers/philips-intellivue/simulator/recording.js';
 import { Writer, writeString } from '../drivers/philips-intellivue/wire.js';
-import { silentLogger } from '../src/core/logger.js';
 import { packageRoot } from '../src/core/paths.js';
 
 const dir = join(packageRoot(), 'fixtures', 'philips-intellivue');
@@ -59,37 +56,6 @@ function referenceMessages(): Buffer[] {
   return [pollResult(reply, observations)];
 }
 
-/** A client that associates, asks for `waves`, polls, keeps the association alive, for `seconds` of monitor time. */
-function simulatorMessages(scenario: Scenario, seconds: number, waves: WaveName[], seed: number): Buffer[] {
-  let now = 1000;
-  const out: Buffer[] = [];
-  const monitor = new SimulatedMonitor(
-    { scenario, seed, model: 'M8105A', serial: 'DE00000042', bedLabel: 'AMB-1', demoData: false, idleTimeoutMs: 15_000, refuse: false, relStart: 0xffffffff - 4000 * TICKS_PER_MS },
-    (m) => out.push(m),
-    silentLogger(),
-    () => now,
-  );
-  let invoke = 100;
-  monitor.receive(associationRequest());
-  monitor.receive(mdsCreateResult(1, 0));
-  monitor.receive(setWaveListRequest(++invoke, waves.map((w) => WAVES[w].label)));
-  const poll = () => {
-    const period = 30_000 * TICKS_PER_MS;
-    monitor.receive(extendedPollRequest(++invoke, MOC.NUMERIC, invoke, period));
-    monitor.receive(extendedPollRequest(++invoke, MOC.WAVE, invoke, period));
-    monitor.receive(extendedPollRequest(++invoke, MOC.ALERT_MONITOR, invoke, period));
-  };
-  poll();
-  monitor.receive(pollRequest(++invoke, MOC.PATIENT, invoke));
-  for (let t = 0; t < seconds * 1000; t += 32) {
-    now += 32;
-    monitor.tick();
-    if (t > 0 && t % 5024 === 0) monitor.receive(pollRequest(++invoke, MOC.MDS, invoke)); // keep-alive
-    if (t > 0 && t % 25_024 === 0) poll();
-  }
-  return out;
-}
-
 const lan = (messages: Buffer[]) => Buffer.concat(messages);
 const mib = (messages: Buffer[]) => Buffer.concat(messages.map((m) => encodeMibFrame(m)));
 
@@ -107,7 +73,7 @@ function withLineFaults(messages: Buffer[]): Buffer {
 const reference = referenceMessages();
 writeFileSync(join(dir, 'reference-numerics.mib'), mib(reference));
 writeFileSync(join(dir, 'reference-numerics.lan'), lan(reference));
-writeFileSync(join(dir, 'sim-desaturation.lan'), lan(simulatorMessages('desaturation', 30, ['ecg-ii', 'pleth', 'co2'], 42)));
-writeFileSync(join(dir, 'sim-stemi.mib'), mib(simulatorMessages('stemi', 8, ['ecg-ii', 'ecg-iii', 'pleth', 'abp', 'co2'], 7)));
-writeFileSync(join(dir, 'sim-leads-off-line-faults.mib'), withLineFaults(simulatorMessages('leads-off', 6, ['ecg-ii', 'pleth'], 3)));
+writeFileSync(join(dir, 'sim-desaturation.lan'), lan(recordMonitor({ scenario: 'desaturation', seconds: 30, waves: ['ecg-ii', 'pleth', 'co2'], seed: 42 })));
+writeFileSync(join(dir, 'sim-stemi.mib'), mib(recordMonitor({ scenario: 'stemi', seconds: 8, waves: ['ecg-ii', 'ecg-iii', 'pleth', 'abp', 'co2'], seed: 7 })));
+writeFileSync(join(dir, 'sim-leads-off-line-faults.mib'), withLineFaults(recordMonitor({ scenario: 'leads-off', seconds: 6, waves: ['ecg-ii', 'pleth'], seed: 3 })));
 process.stdout.write(`fixtures written to ${dir}\n`);
