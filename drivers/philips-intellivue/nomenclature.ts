@@ -57,8 +57,6 @@ export const ATTR = {
   AL_MON_T_AL_LIST: 0x0904,
   DEV_AL_COND: 0x0916,
   ID_BED_LABEL: 0x091e,
-  ID_HANDLE: 0x0921,
-  ID_LABEL: 0x0924,
   ID_LABEL_STRING: 0x0927,
   ID_MODEL: 0x0928,
   ID_PROD_SPECN: 0x092d,
@@ -83,6 +81,7 @@ export const ATTR = {
   TIME_ABS: 0x0987,
   TIME_PD_SAMP: 0x098d,
   TIME_REL: 0x098f,
+  /** Not used: the monitor's local time, without a zone (see device-clock.ts). */
   TIME_STAMP_ABS: 0x0990,
   TIME_STAMP_REL: 0x0991,
   UNIT_CODE: 0x0996,

@@ -38,13 +38,6 @@ export class Writer {
     return this;
   }
 
-  i16(v: number): this {
-    this.room(2);
-    this.buf.writeInt16BE(v, this.length);
-    this.length += 2;
-    return this;
-  }
-
   u32(v: number): this {
     this.room(4);
     this.buf.writeUInt32BE(v >>> 0, this.length);
