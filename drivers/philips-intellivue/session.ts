@@ -136,7 +136,8 @@ export class IntellivueSession implements Session<Buffer> {
       this.io.log.warn({ err: (err as Error).message }, 'unreadable MDS Create event; polling anyway');
     }
     this.io.decode(frame, rx); // the decoder stamps the identity on its records
-    if (this.state === 'awaiting-mds') this.startPolling();
+    // An MDS Create while still waiting for the accept means the accept datagram was lost: the association stands.
+    if (this.state === 'awaiting-mds' || this.state === 'associating') this.startPolling();
   }
 
   private startPolling(): void {

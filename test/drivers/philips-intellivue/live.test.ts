@@ -57,17 +57,21 @@ t.test('LAN: numerics, waves at their true rates, alarms and identity through th
   t.match(demo.detail, { type: 'adult', sex: 'male' });
   t.notOk('patientId' in demo.detail! || 'givenName' in demo.detail!, 'no identifying fields unless configured');
 
-  // Four seconds of ECG: contiguous blocks, 2 ms apart sample to sample, nothing lost, nothing late.
+  // Four seconds of ECG: each block starts where the last one ended, nothing lost, nothing late. (Live, the clock
+  // anchor may step back by a transit delay once or twice — milliseconds; a lost block would leave 256 ms.)
   const ecg = () => d.records.filter((r): r is WaveformRecord => r.kind === 'waveform' && r.metric.ref === 'MDC_ECG_ELEC_POTL_II');
   await waitFor(() => ecg().reduce((n, r) => n + r.samples.length, 0) >= 2000, '4 s of ECG', 60_000);
   const blocks = ecg();
   t.ok(blocks.every((b) => b.rate === 500 && b.unit.ucum === 'mV'), 'ECG II at 500 Hz in mV');
-  let gaps = 0;
+  let worst = 0;
   for (let i = 1; i < blocks.length; i++) {
     const expected = Date.parse(blocks[i - 1]!.observedAt) + blocks[i - 1]!.samples.length * 2;
-    if (Math.abs(Date.parse(blocks[i]!.observedAt) - expected) > 2) gaps++;
+    worst = Math.max(worst, Math.abs(Date.parse(blocks[i]!.observedAt) - expected));
   }
-  t.equal(gaps, 0, `${blocks.length} blocks, each starting where the last one ended`);
+  t.ok(worst < 100, `${blocks.length} blocks, each starting where the last one ended (worst step ${worst} ms)`);
+  const spanMs = Date.parse(blocks[blocks.length - 1]!.observedAt) - Date.parse(blocks[0]!.observedAt);
+  const before = blocks.slice(0, -1).reduce((n, r) => n + r.samples.length, 0);
+  t.ok(Math.abs(before - spanMs / 2) < 60, `${before} samples in ${spanMs} ms: 500 per second, none missing`);
   const last = blocks[blocks.length - 1]!;
   t.ok(Date.parse(last.receivedAt) - Date.parse(last.observedAt) < 5000, 'the newest block is current, not a backlog');
   const pleth = d.records.filter((r): r is WaveformRecord => r.kind === 'waveform' && r.metric.ref === 'MDC_PULS_OXIM_PLETH');
