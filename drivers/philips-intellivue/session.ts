@@ -46,7 +46,7 @@ export class IntellivueSession implements Session<Buffer> {
   private invokeId = 0;
   private pollNumber = 0;
   private released: (() => void) | undefined;
-  private readonly refusedInvokes = new Set<number>();
+  private readonly refusals = new Set<number>();
 
   constructor(
     private readonly options: IntellivueSessionOptions,
@@ -85,11 +85,11 @@ export class IntellivueSession implements Session<Buffer> {
     if (h.roType === RO.INVOKE && h.command === CMD.CONFIRMED_EVENT_REPORT && frame.length >= h.body + 12 && frame.readUInt16BE(h.body + 10) === EVENT.MDS_CREATE) {
       this.mdsCreated(frame, rx, h.body, h.end, h.invokeId);
     } else if (h.roType === RO.ERROR) {
-      // Once per request: a monitor without, say, an arterial line refuses that wave and keeps serving the rest.
-      if (!this.refusedInvokes.has(h.invokeId)) {
-        this.refusedInvokes.add(h.invokeId);
-        this.io.log.warn({ invokeId: h.invokeId, error: h.command }, 'the monitor refused a request');
-      }
+      // A refused request (a wave this monitor does not have, say) costs that request only. Warned once per kind of
+      // error, so a monitor that refuses every keep-alive does not flood the journal.
+      const first = !this.refusals.has(h.command);
+      this.refusals.add(h.command);
+      this.io.log[first ? 'warn' : 'debug']({ invokeId: h.invokeId, error: h.command }, 'the monitor refused a request');
       return;
     } else if (h.roType === RO.RESULT && h.command === CMD.CONFIRMED_SET) {
       this.io.log.debug('the monitor accepted the wave list');
@@ -137,7 +137,8 @@ export class IntellivueSession implements Session<Buffer> {
     }
     this.io.decode(frame, rx); // the decoder stamps the identity on its records
     // An MDS Create while still waiting for the accept means the accept datagram was lost: the association stands.
-    if (this.state === 'awaiting-mds' || this.state === 'associating') this.startPolling();
+    // One while polling means the monitor started a new association context: the wave list and polls start over.
+    if (this.state !== 'releasing') this.startPolling();
   }
 
   private startPolling(): void {
