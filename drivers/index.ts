@@ -6,9 +6,10 @@ import { geS5 } from './ge-s5/index.js';
 import { hl7Pcd01 } from './hl7-pcd01/index.js';
 import { modbusVentilator } from './modbus-ventilator/index.js';
 import { nmea0183 } from './nmea0183/index.js';
+import { philipsIntellivue } from './philips-intellivue/index.js';
 import { poct1a } from './poct1a/index.js';
 
-export const drivers: readonly AnyDriver[] = [nmea0183, geS5, hl7Pcd01, draegerMedibus, modbusVentilator, astm, poct1a];
+export const drivers: readonly AnyDriver[] = [nmea0183, geS5, hl7Pcd01, philipsIntellivue, draegerMedibus, modbusVentilator, astm, poct1a];
 
 const byName = new Map(drivers.map((d) => [d.name, d]));
 
