@@ -1,12 +1,15 @@
 // The driver registry: every protocol the gateway speaks. A new driver adds one line here.
 import type { AnyDriver } from './sdk/driver.js';
+import { astm } from './astm/index.js';
+import { draegerMedibus } from './draeger-medibus/index.js';
 import { geS5 } from './ge-s5/index.js';
 import { hl7Pcd01 } from './hl7-pcd01/index.js';
-import { nmea0183 } from './nmea0183/index.js';
-import { draegerMedibus } from './draeger-medibus/index.js';
 import { modbusVentilator } from './modbus-ventilator/index.js';
+import { nmea0183 } from './nmea0183/index.js';
+import { philipsIntellivue } from './philips-intellivue/index.js';
+import { poct1a } from './poct1a/index.js';
 
-const registry: AnyDriver[] = [nmea0183, geS5, hl7Pcd01, draegerMedibus, modbusVentilator];
+const registry: AnyDriver[] = [nmea0183, geS5, hl7Pcd01, philipsIntellivue, draegerMedibus, modbusVentilator, astm, poct1a];
 export const drivers: readonly AnyDriver[] = registry;
 
 const byName = new Map(drivers.map((d) => [d.name, d]));

@@ -16,7 +16,7 @@ type Row = readonly [code: number, label: string, metric: string, unit: UnitSpec
 
 const hPa: UnitSpec = { mdc: 'MDC_DIM_HECTO_PA' };
 const mL: UnitSpec = { mdc: 'MDC_DIM_MILLI_L' };
-const L: UnitSpec = { mdc: 'MDC_DIM_L' };
+const L: UnitSpec = { mdc: 'MDC_DIM_X_L' };
 const lpm: UnitSpec = { mdc: 'MDC_DIM_L_PER_MIN' };
 const rpm: UnitSpec = { mdc: 'MDC_DIM_RESP_PER_MIN' };
 const pct: UnitSpec = { mdc: 'MDC_DIM_PERCENT' };

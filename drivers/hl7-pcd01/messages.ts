@@ -83,9 +83,9 @@ export function oruR01(v: Vitals, nibp: Vitals['nibp'], o: MessageOptions): stri
 
 const ALERT_SOURCES: Readonly<Record<string, { event: string; source: string; unit: Obs['unit']; pick: (v: Vitals) => number }>> = {
   'SpO2 LOW': { event: '196652^MDC_EVT_LO_VAL_LT_LIM', source: '150456^MDC_PULS_OXIM_SAT_O2', unit: U.pct, pick: (v) => v.spo2 },
-  'HR HIGH': { event: '196648^MDC_EVT_HI_VAL_GT_LIM', source: '147842^MDC_ECG_HEART_RATE', unit: U.bpm, pick: (v) => v.hr },
+  'HR HIGH': { event: '196648^MDC_EVT_HI', source: '147842^MDC_ECG_HEART_RATE', unit: U.bpm, pick: (v) => v.hr },
   'ST V2-V4 ELEVATED': {
-    event: '196648^MDC_EVT_HI_VAL_GT_LIM',
+    event: '196648^MDC_EVT_HI',
     source: '131844^MDC_ECG_AMPL_ST_V2',
     unit: { code: 263442, ref: 'MDC_DIM_MILLI_M', ucum: 'mm', mdil: 'mm' },
     pick: (v) => Number(v.st.v2.toFixed(2)),

@@ -132,7 +132,7 @@ export class ModbusVentilatorSimulator implements RunningSimulator {
   /** Drops the gateway's connection, answers nothing for `ms`, then comes back with the boot settings. */
   reboot(ms: number): void {
     this.silentUntilMs = performance.now() + ms;
-    this.port.dropPeer();
+    this.port.hangUp();
     this.framing.reset();
     this.after(ms, () => {
       Object.assign(this.lung.settings, this.boot);

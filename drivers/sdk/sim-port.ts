@@ -15,9 +15,12 @@ export interface SimPort {
   onData(listener: (chunk: Buffer) => void): void;
   /** The gateway attached (TCP accepted/connected, pty opened is not observable, UDP first datagram). */
   onPeer(listener: () => void): void;
+  /**
+   * Connection-oriented ports: drop the current connection, as a device does at the end of a conversation. A port
+   * that dials (tcp-client) dials again after `redialAfterMs`; the others wait for the gateway to come back.
+   */
+  hangUp(redialAfterMs?: number): void;
   readonly dropped: number;
-  /** Cuts the gateway off as a device reset does (TCP: the connection is closed; pty and UDP: nothing to close). */
-  dropPeer(): void;
   close(): Promise<void>;
 }
 
@@ -28,7 +31,7 @@ abstract class SimPortBase implements SimPort {
   protected peerListener: (() => void) | undefined;
   abstract write(data: Buffer): void;
   abstract close(): Promise<void>;
-  dropPeer(): void {}
+  hangUp(_redialAfterMs?: number): void {}
   onData(listener: (chunk: Buffer) => void): void {
     this.dataListener = listener;
   }
@@ -120,7 +123,7 @@ class TcpServerPort extends SimPortBase {
     if (this.socket && !this.socket.destroyed) this.socket.write(data);
     else this.dropped += data.length;
   }
-  override dropPeer(): void {
+  override hangUp(): void {
     this.socket?.destroy();
   }
   close(): Promise<void> {
@@ -134,6 +137,7 @@ class TcpClientPort extends SimPortBase {
   readonly description: string;
   private socket: net.Socket | undefined;
   private stopped = false;
+  private redialMs = 1000;
   constructor(private readonly host: string, private readonly port: number) {
     super();
     this.description = `tcp-client → ${host}:${port}`;
@@ -150,15 +154,18 @@ class TcpClientPort extends SimPortBase {
     socket.on('error', () => undefined);
     socket.on('close', () => {
       if (this.socket === socket) this.socket = undefined;
-      if (!this.stopped) setTimeout(() => this.connect(), 1000).unref();
+      if (!this.stopped) setTimeout(() => this.connect(), this.redialMs).unref();
+      this.redialMs = 1000;
     });
+  }
+  override hangUp(redialAfterMs = 1000): void {
+    if (!this.socket) return;
+    this.redialMs = redialAfterMs;
+    this.socket.destroy();
   }
   write(data: Buffer): void {
     if (this.socket && !this.socket.destroyed) this.socket.write(data);
     else this.dropped += data.length;
-  }
-  override dropPeer(): void {
-    this.socket?.destroy(); // and dial again a second later, as a rebooted device would
   }
   close(): Promise<void> {
     this.stopped = true;

@@ -17,9 +17,15 @@ import { encounterClose, encounterOpen, encounterShow } from './commands/encount
 import { decideCommand, keygenCommand, pendingCommand, signCommandCli, stateCommand } from './commands/setpoint.js';
 
 // `ambulink decode … | head` closes the pipe early: that is the reader's choice, not an error.
+// A command that started something (the demo's daemon and simulators) stops it as on Ctrl-C; later writes to
+// the closed pipe fail too and are ignored.
+let pipeClosed = false;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(EXIT.ok);
-  throw err;
+  if (err.code !== 'EPIPE') throw err;
+  if (pipeClosed) return;
+  pipeClosed = true;
+  if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM');
+  else process.exit(EXIT.ok);
 });
 
 const exitWith = (code: number) => {

@@ -19,7 +19,8 @@ function keyOf(r: CanonicalRecord): string {
     case 'alarm':
       return `alarm:${r.alarmId}`;
     case 'lab':
-      return `lab:${r.test.loinc}`;
+      // A QC run must never stand in for the patient's latest result.
+      return r.qc ? `lab-qc:${r.test.loinc}` : `lab:${r.test.loinc}`;
     case 'event':
       return `event:${r.event}`;
     default:

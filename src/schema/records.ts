@@ -187,6 +187,8 @@ export const LabRecord = recordOf('lab', {
   collectedAt: Type.Optional(IsoTime),
   /** A quality-control measurement, never a patient result. */
   qc: Type.Boolean(),
+  /** The analyser's comments on this result, as given (e.g. "haemolysed sample"). */
+  notes: Type.Optional(Type.Array(Type.String())),
   vendor: Type.Optional(VendorCode),
 });
 export type LabRecord = Static<typeof LabRecord>;

@@ -64,3 +64,18 @@ t.test('a code missing from the tables cannot be used by a driver', async (t) =>
   t.throws(() => ucumUnit('furlong'), /is not in src\/schema\/codes/);
   t.throws(() => loincTest('0000-0'), /is not in src\/schema\/codes/);
 });
+
+t.test('the code tables name each code once and each reference id once', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { packageRoot } = await import('../../src/core/paths.js');
+  const read = (f: string) => JSON.parse(readFileSync(join(packageRoot(), 'src/schema/codes', f), 'utf8')) as Record<string, Array<{ code: string | number; ref?: string }>>;
+  const dupes = (xs: Array<string | number>) => xs.filter((x, i) => xs.indexOf(x) !== i);
+  const mdc = read('mdc.json');
+  t.same(dupes(mdc.terms!.map((e) => e.code)), [], 'MDC term codes unique');
+  t.same(dupes(mdc.terms!.map((e) => e.ref!)), [], 'MDC term reference ids unique');
+  t.same(dupes(mdc.units!.map((e) => e.code)), [], 'MDC unit codes unique');
+  t.same(dupes(mdc.units!.map((e) => e.ref!)), [], 'MDC unit reference ids unique');
+  t.same(dupes(read('ucum.json').units!.map((e) => e.code)), [], 'UCUM codes unique');
+  t.same(dupes(read('loinc.json').codes!.map((e) => e.code)), [], 'LOINC codes unique');
+});

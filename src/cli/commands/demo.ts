@@ -57,7 +57,9 @@ function cliPath(): string {
 }
 
 async function waitForDaemon(socket: string, child: ChildProcess, logFile: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
+  // A deadline, not a count of tries: on a busy edge box the daemon (and each failed try) can take a while.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
       await callDaemon(socket, 'status', {}, 1000);
