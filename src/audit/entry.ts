@@ -25,7 +25,6 @@ export const AUDIT_TYPES = [
   'POLICY',
   'ENCOUNTER',
   'CLOCK_STEP',
-  'TIME_TRUST',
   'REPAIR',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];

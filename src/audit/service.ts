@@ -82,7 +82,7 @@ export class AuditService implements Extension {
     try {
       const c = log.checkpoint();
       if (c && this.publisher) {
-        await this.publisher.publish({ topic: this.env.topics.auditCheckpoint, stream: 'audit-checkpoint', payload: Buffer.from(JSON.stringify(c)), priority: 'event' });
+        await this.publisher.publish({ topic: this.env.topics.auditCheckpoint, stream: 'gateway/audit-checkpoint', payload: { ...c } });
       }
     } catch (err) {
       this.env.log.error({ err: (err as Error).message }, 'audit checkpoint failed');

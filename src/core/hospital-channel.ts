@@ -20,15 +20,17 @@ export interface CommandChannel {
 
 export interface OutboundMessage {
   topic: string;
-  /** The stream it belongs to (per-stream sequence numbers, in order). */
+  /** The stream it belongs to, "{device}/{what}" or "gateway/{what}" (per-stream sequence numbers, in order). */
   stream: string;
-  payload: Buffer;
-  /** Results, alerts and checkpoints travel in the highest classes and are never evicted silently. */
-  priority: 'alarm' | 'event';
+  /** A JSON object (the carrier may add its delivery fields, e.g. a sequence number). */
+  payload: Record<string, unknown>;
 }
 
 export interface DurablePublisher {
-  /** Resolves once the message is durable (stored for delivery), not when the hospital has it. */
+  /**
+   * Resolves once the message is durable (stored for delivery), not when the hospital has it. Setpoint results and
+   * audit checkpoints belong to the highest priority class: never evicted silently.
+   */
   publish(message: OutboundMessage): Promise<void>;
 }
 

@@ -252,7 +252,7 @@ export class SetpointService implements Extension {
       ctx = await this.checkContext(lane, job);
       this.checkClinical(lane, job, ctx);
       if (this.settings.confirm.required) {
-        const confirmedBy = await this.crewConfirmation(lane, job, ctx);
+        const confirmedBy = await this.crewConfirmation(job, ctx);
         // The world may have moved while the crew looked: time, lifetime, encounter, knob — check again.
         this.appendOrRefuse('CONFIRM', { commandId: c.commandId, by: confirmedBy, confirmed: true });
         this.checkFreshness(job);
@@ -382,7 +382,7 @@ export class SetpointService implements Extension {
 
   // ——— check 7: crew confirmation ———
 
-  private crewConfirmation(lane: Lane, job: Job, ctx: Context): Promise<string> {
+  private crewConfirmation(job: Job, ctx: Context): Promise<string> {
     const c = job.envelope.command;
     job.phase = 'confirm';
     job.confirmDeadlineWall = this.env.clock.wallMs() + this.settings.confirm.timeoutS * 1000;
@@ -406,7 +406,6 @@ export class SetpointService implements Extension {
         if (outcome instanceof Refusal) reject(outcome);
         else resolve(outcome.confirmedBy);
       };
-      void lane;
     });
   }
 
@@ -574,7 +573,7 @@ export class SetpointService implements Extension {
     const publisher = this.parts.hospital.publisher;
     if (!publisher) return;
     try {
-      await publisher.publish({ topic: this.env.topics.setpointResult(device), stream: `setpoint-result/${device}`, payload: Buffer.from(JSON.stringify(result)), priority: 'event' });
+      await publisher.publish({ topic: this.env.topics.setpointResult(device), stream: `${device}/setpoint-result`, payload: { ...result } });
     } catch (err) {
       this.env.log.error({ device, commandId: result.commandId, err: (err as Error).message }, 'setpoint result could not be queued for the hospital');
     }

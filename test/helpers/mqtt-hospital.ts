@@ -30,8 +30,8 @@ export class GatewayMqtt implements CommandChannel, DurablePublisher {
     return () => void this.handlers.splice(this.handlers.indexOf(entry), 1);
   }
 
-  async publish(message: { topic: string; payload: Buffer }): Promise<void> {
-    await this.client.publishAsync(message.topic, message.payload, { qos: 1 });
+  async publish(message: { topic: string; payload: Record<string, unknown> }): Promise<void> {
+    await this.client.publishAsync(message.topic, JSON.stringify(message.payload), { qos: 1 });
   }
 }
 
