@@ -178,7 +178,9 @@ export function parsePolicy(raw: unknown, authority: KeyObject, vehicle: string)
 export function safeVerify(data: Buffer, key: KeyObject, sigB64: string): boolean {
   try {
     const sig = Buffer.from(sigB64, 'base64');
-    return sig.length === 64 && verify(null, data, key, sig);
+    // Only the one canonical base64 form: Node's decoder skips stray characters, which would let a signature be
+    // written in many ways.
+    return sig.length === 64 && sig.toString('base64') === sigB64 && verify(null, data, key, sig);
   } catch {
     return false;
   }
