@@ -14,7 +14,7 @@ import { watchCommand } from './commands/watch.js';
 import { EXIT } from './output.js';
 import { exportCommand, tailCommand, verifyCommand } from './commands/audit.js';
 import { encounterClose, encounterOpen, encounterShow } from './commands/encounter.js';
-import { decideCommand, keygenCommand, pendingCommand, signCommandCli, stateCommand } from './commands/setpoint.js';
+import { decideCommand, keygenCommand, pendingCommand, reloadPolicyCommand, signCommandCli, stateCommand } from './commands/setpoint.js';
 
 // `ambulink decode … | head` closes the pipe early: that is the reader's choice, not an error.
 // A command that started something (the demo's daemon and simulators) stops it as on Ctrl-C; later writes to
@@ -177,6 +177,11 @@ setpoint
   .argument('<commandId>')
   .option(...socketOption)
   .action(async (id: string, o) => exitWith(await decideCommand('reject', id, o)));
+setpoint
+  .command('reload-policy')
+  .description('read the signed setpoint policy again (after replacing the file); exit 1 if it is not valid')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await reloadPolicyCommand(o)));
 setpoint
   .command('state')
   .description("a device's setpoint context: encounter, state version, writable settings and values, lease")

@@ -60,6 +60,8 @@ export interface ClinicalInput {
   alarms: string[];
   history: readonly AppliedChange[];
   nowMono: number;
+  /** The command adopts an AI recommendation: it must stay inside the clinicians' envelope. */
+  fromAi: boolean;
 }
 
 export interface CheckOutcome {
@@ -103,6 +105,11 @@ export function clinicalChecks(i: ClinicalInput): CheckOutcome[] {
         `tidal volume ${target} mL is ${round(perKg)} mL/kg PBW, outside ${L.vtMlPerKg.min}–${L.vtMlPerKg.max} mL/kg (${round(L.vtMlPerKg.min * i.pbwKg)}–${round(L.vtMlPerKg.max * i.pbwKg)} mL)`,
       );
     }
+  }
+  if (i.fromAi) {
+    const env = p ? L.aiEnvelope[p] : undefined;
+    const ok = env !== undefined && (env.min === undefined || target >= env.min) && (env.max === undefined || target <= env.max);
+    push('ai-envelope', ok, { target, min: env?.min ?? null, max: env?.max ?? null }, 'ENVELOPE_LIMIT', env ? `${i.name} ${target} is outside the clinicians' envelope for AI recommendations [${env.min ?? '-'}, ${env.max ?? '-'}]` : `no envelope is set for AI recommendations on ${i.name}`);
   }
   const raisesPplat = delta > 0 && (p === 'vt' || p === 'peep' || p === 'pinsp');
   if (raisesPplat) {

@@ -52,6 +52,11 @@ export const LimitsSchema = Type.Object(
       { fio2DownPoints: Type.Number({ default: 10 }), peepChange: Type.Number({ default: 2 }) },
       { additionalProperties: false, default: {} },
     ),
+    /**
+     * The clinicians' envelope for commands that adopt an AI recommendation, per clinical parameter: such a command
+     * is refused outside it, and for a parameter without one (ENVELOPE_LIMIT).
+     */
+    aiEnvelope: Type.Record(Type.String(), Range, { default: {} }),
     /** Remote ventilation-mode changes (a mode change reinterprets every parameter). */
     allowModeChange: Type.Boolean({ default: false }),
   },

@@ -371,6 +371,7 @@ export class SetpointService implements Extension {
       alarms: this.activeHighAlarms(job.device),
       history: lane.history,
       nowMono: this.env.clock.monoMs(),
+      fromAi: c.origin === 'ai-recommendation',
     });
     const failed = outcomes.filter((o) => !o.ok);
     for (const o of outcomes) this.appendOrRefuse('CHECK', { commandId: c.commandId, check: o.check, ok: o.ok, ...(o.reason ? { reason: o.reason } : {}), used: o.used });
@@ -484,6 +485,7 @@ export class SetpointService implements Extension {
     const outcomes = clinicalChecks({
       name: s.name, clinical: job.clinical, current: ctx.current, target: value, limits: this.policy!.limits, pbwKg: pbwOf(this.parts.encounter.encounter),
       pplat: lane.lastValidPplat, spo2: this.spo2(), alarms: this.activeHighAlarms(job.device), history: lane.history, nowMono: this.env.clock.monoMs(),
+      fromAi: job.envelope.command.origin === 'ai-recommendation',
     });
     return outcomes.every((o) => o.ok);
   }

@@ -18,7 +18,7 @@ t.test('a lease that is not renewed lapses', async (t) => {
     'the crew alerted that remote authority lapsed',
     40_000,
   );
-  t.match((lapsed as { detail: { message: string } }).detail.message, /settings stay as they are/);
+  t.match(String((lapsed as unknown as { detail: { message: string } }).detail.message), /settings stay as they are/);
   const log = parseLog(readFileSync(join(rig.dir, 'data', 'audit', 'audit.log'), 'utf8'));
   t.ok(log.records.some((r) => r.type === 'LEASE' && r.payload.event === 'ended' && r.payload.leaseId === env.command.leaseId), 'logged');
   t.equal(rig.device.state.settings.fio2, 55, 'the setting is unchanged');

@@ -5,7 +5,7 @@ import { startRig } from '../helpers/setpoint-rig.js';
 import { signCommand } from '../../src/setpoints/sign.js';
 
 t.test('signature and envelope refusals', async (t) => {
-  const rig = await startRig(t);
+  const rig = await startRig(t, { limits: { window: { sameParamSpacingS: 1 }, aiEnvelope: { fio2: { min: 40, max: 60 } } } });
   await rig.openEncounter();
   await rig.current('fio2');
 
@@ -29,6 +29,10 @@ t.test('signature and envelope refusals', async (t) => {
   await t.test('UNSIGNED_BY_CLINICIAN: a payload typed as a recommendation', async (t) => {
     const env = await rig.sign({ param: 'fio2', value: 55 });
     await rig.expectRefused(t, JSON.stringify({ recommendation: env.command }), 'UNSIGNED_BY_CLINICIAN');
+  });
+  await t.test('ENVELOPE_LIMIT: an adopted AI recommendation outside the clinicians\' envelope (FiO2 40–60 %)', async (t) => {
+    await rig.expectRefused(t, await rig.sign({ param: 'fio2', value: 62, origin: 'ai-recommendation' }), 'ENVELOPE_LIMIT');
+    await rig.expectRefused(t, await rig.sign({ param: 'rr', value: 15, origin: 'ai-recommendation' }), 'ENVELOPE_LIMIT');
   });
   await t.test('ROLE_MISSING: a trusted key without a signing role', async (t) => {
     await rig.expectRefused(t, await rig.sign({ param: 'fio2', value: 55, signer: 'observer' }), 'ROLE_MISSING');

@@ -119,3 +119,10 @@ export async function stateCommand(device: string, o: { json?: boolean; socket?:
   process.stdout.write(`${JSON.stringify(s, null, o.json ? 0 : 2)}\n`);
   return EXIT.ok;
 }
+
+export async function reloadPolicyCommand(o: { socket?: string }): Promise<number> {
+  const r = await ask<{ policy: { version: number; hash: string } | null; problem: string | null }>('setpoint.reload-policy', o.socket);
+  if (r.policy) process.stdout.write(`setpoint policy version ${r.policy.version} (${r.policy.hash.slice(0, 16)}) in force\n`);
+  else process.stderr.write(`ambulink: no valid setpoint policy: ${r.problem ?? 'unknown'} — remote setpoints are refused\n`);
+  return r.policy ? EXIT.ok : EXIT.failure;
+}
