@@ -109,6 +109,7 @@ export class SetpointService implements Extension {
     this.loadPolicy();
     for (const p of await this.store.reconciles()) this.lane(p.device).reconciles.push(p);
     this.recoverIntents();
+    await this.closeStranded();
     env.bus.on(this, 'record', (r) => this.observe(r));
     parts.encounter.onChange((current, previous) => this.onEncounter(current?.id, previous?.id));
     parts.broker.onCrewAction((a) => this.onCrew(a));
@@ -145,8 +146,14 @@ export class SetpointService implements Extension {
     clearInterval(this.timer);
     this.time?.stop();
     this.env.bus.removeListeners(this);
+    // Stopping ends remote authority: what waits is cancelled (each command still gets its one final state).
+    const stopping = () => new Refusal('NO_LEASE', 'the gateway is stopping: remote authority ends', {}, 'Cnclld');
     for (const lane of this.lanes.values()) {
-      for (const job of [...lane.queue, ...(lane.running ? [lane.running] : [])]) job.settle?.(new Refusal('LOCAL_CONFIRM_TIMEOUT', 'the gateway is stopping', {}, 'Cnclld'));
+      lane.running?.settle?.(stopping());
+      for (const job of lane.queue.splice(0)) {
+        this.inFlight.delete(job.envelope.command.commandId);
+        await this.finish(lane, job, 'Cnclld', stopping()).catch(() => undefined);
+      }
     }
     await this.receiving;
     await Promise.allSettled([...this.runs]);
@@ -739,6 +746,31 @@ export class SetpointService implements Extension {
       }
     } finally {
       this.reconciling.delete(lane.device);
+    }
+  }
+
+  /**
+   * Commands accepted before the gateway stopped without a final state and without an intent (so never written):
+   * each gets its final state now, Cnclld NO_LEASE (a restart ends remote authority).
+   */
+  private async closeStranded(): Promise<void> {
+    const recovering = new Set([...this.lanes.values()].flatMap((l) => l.reconciles.map((p) => p.commandId)));
+    for (const { id, record } of await this.store!.unfinished()) {
+      if (recovering.has(id)) continue;
+      const result: ResultMessage = {
+        ...(record.result ?? {}),
+        v: 1,
+        vehicle: this.env.config.vehicle.id,
+        device: record.device,
+        commandId: id,
+        transactionId: record.result?.transactionId ?? randomUUID(),
+        state: 'Cnclld',
+        reason: 'NO_LEASE',
+        message: 'the gateway restarted before this command ran; nothing was written',
+        at: isoMs(this.env.clock.wallMs()),
+      };
+      await this.publish(record.device, result);
+      await this.store!.putCommand(id, { ...record, result });
     }
   }
 

@@ -56,6 +56,16 @@ export class SetpointStore {
     return (await this.db.get(`cmd!${id}`)) as CommandRecord | undefined;
   }
 
+  /** Commands accepted but never given a final result (the gateway stopped while they waited). */
+  async unfinished(): Promise<Array<{ id: string; record: CommandRecord }>> {
+    const out: Array<{ id: string; record: CommandRecord }> = [];
+    for await (const [key, value] of this.db.iterator({ gt: 'cmd!', lt: 'cmd!\xff' })) {
+      const record = value as CommandRecord;
+      if (!record.result || record.result.state === 'Wait' || record.result.state === 'Start') out.push({ id: key.slice(4), record });
+    }
+    return out;
+  }
+
   async putCommand(id: string, record: CommandRecord): Promise<void> {
     await this.db.put(`cmd!${id}`, record, { sync: true });
   }

@@ -34,6 +34,17 @@ t.test('duplicates and retained commands across a restart', async (t) => {
   t.ok(log.records.some((r) => r.type === 'CHECK' && r.payload.reason === 'DUPLICATE_SUPPRESSED'), 'DUPLICATE_SUPPRESSED logged');
   t.equal(log.records.filter((r) => r.type === 'BOOT').length, 2, 'each boot logged');
 
+  // A command waiting for the crew when the gateway stops gets its one final state: cancelled, nothing written.
+  await new Promise((r) => setTimeout(r, 1100));
+  const waiting = await rig.sign({ param: 'fio2', value: 58, lifetimeS: 60 });
+  await rig.send(waiting);
+  await rig.waitPending(waiting.command.commandId);
+  await rig.restart();
+  const cancelled = await rig.hospital.finalOf(waiting.command.commandId);
+  t.equal(cancelled.state, 'Cnclld');
+  t.equal(cancelled.reason, 'NO_LEASE');
+  t.equal(rig.device.writes.length, 1, 'not written');
+
   // A retained command is delivered to the gateway when it (re)subscribes, flagged retain: refused.
   await new Promise((r) => setTimeout(r, 1100));
   const retained = await rig.sign({ param: 'fio2', value: 60, lifetimeS: 60 });
