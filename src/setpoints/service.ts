@@ -3,8 +3,7 @@
 // transition — with the audit log written ahead of every device write. Whatever fails, therapy is not changed by
 // the gateway: the ventilator keeps its last confirmed settings, remote authority (the lease) ends, the crew is
 // alerted, and it is logged.
-import { createHash, randomUUID } from 'node:crypto';
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SettingWriteError, type SettingCapability, type WritableSetting } from '../../drivers/sdk/settings.js';
 import { AuditUnavailable } from '../audit/log.js';
@@ -527,9 +526,10 @@ export class SetpointService implements Extension {
   private async finish(lane: Lane, job: Job, state: InvocationState, refusal: Refusal | undefined, actual?: number): Promise<void> {
     const c = job.envelope.command;
     const result = this.resultOf(job, state, refusal, actual);
-    await this.report(job, state, result);
-    await this.store!.putCommand(c.commandId, { contentHash: contentHash(c), device: job.device, result });
+    // The safe state first (authority ended, crew alerted), then the answer.
     if (state !== 'Fin' && state !== 'FinMod') await this.safeState(lane, job, refusal);
+    await this.store!.putCommand(c.commandId, { contentHash: contentHash(c), device: job.device, result });
+    await this.report(job, state, result);
     await this.parts.audit.checkpoint();
   }
 
@@ -655,7 +655,7 @@ export class SetpointService implements Extension {
     this.note('ENCOUNTER', { encounter: current ?? null, previous: previous ?? null });
     for (const lane of this.lanes.values()) {
       this.bump(lane, `encounter ${previous ?? 'none'} → ${current ?? 'none'}`);
-      void this.endLease(lane, 'the encounter changed');
+      this.background(this.endLease(lane, 'the encounter changed'));
     }
   }
 
@@ -691,16 +691,28 @@ export class SetpointService implements Extension {
   // ——— housekeeping: leases, reconciliation, recovery ———
 
   private tick(): void {
+    if (this.stopping) return;
     const now = this.env.clock.monoMs();
     for (const lane of this.lanes.values()) {
       const lease = lane.lease;
       if (lease && !lane.running && now - lease.lastUsedMono > this.settings.leaseS * 1000) {
-        void this.endLease(lane, `no command for ${this.settings.leaseS} s`).then(() =>
-          this.alert(lane.device, 'NO_LEASE', `remote authority over ${lane.device} lapsed; settings stay as they are`),
+        this.background(
+          this.endLease(lane, `no command for ${this.settings.leaseS} s`).then(() =>
+            this.alert(lane.device, 'NO_LEASE', `remote authority over ${lane.device} lapsed; settings stay as they are`),
+          ),
         );
       }
-      if (lane.reconciles.length > 0) void this.reconcile(lane);
+      if (lane.reconciles.length > 0) this.background(this.reconcile(lane));
     }
+  }
+
+  /** Work that is not a command's own (lease lapses, reconciliation): awaited at stop, failures logged. */
+  private background(work: Promise<unknown>): void {
+    const done: Promise<void> = work
+      .then(() => undefined)
+      .catch((err: Error) => this.env.log.error({ err: err.stack }, 'setpoint housekeeping failed'))
+      .finally(() => this.runs.delete(done));
+    this.runs.add(done);
   }
 
   private reconciling = new Set<string>();
@@ -809,7 +821,7 @@ export class SetpointService implements Extension {
     if (lane.failures.length >= rl.failuresBeforeSuspend && now >= lane.suspendedUntil) {
       lane.suspendedUntil = now + rl.suspendS * 1000;
       lane.failures = [];
-      void this.endLease(lane, 'suspended after repeated failures');
+      this.background(this.endLease(lane, 'suspended after repeated failures'));
       this.alert(lane.device, 'RATE_LIMITED', `remote control of ${lane.device} suspended for ${rl.suspendS} s after ${rl.failuresBeforeSuspend} signature/context failures`);
     }
   }

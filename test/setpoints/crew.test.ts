@@ -51,7 +51,7 @@ t.test('crew confirmation', async (t) => {
     t.equal(result.reason, 'LOCAL_CONFIRM_TIMEOUT');
     t.same(rig.hospital.statesOf(env.command.commandId), ['Wait', 'Cnclld']);
     t.equal(rig.device.writes.length, writes, 'not written');
-    t.ok(rig.daemon.records.some((r) => r.kind === 'event' && r.event === 'setpoint.alert' && (r.detail as { commandId?: string }).commandId === env.command.commandId), 'the crew is alerted');
+    t.ok(rig.daemon.records.some((r) => r.kind === 'event' && r.event === 'setpoint.alert' && (r.detail as { commandId?: string }).commandId === env.command.commandId), 'the crew is alerted (before the hospital hears the result)');
   });
   await t.test('CONTEXT_MISMATCH: a knob turned while the command waits for the crew', async (t) => {
     const writes = rig.device.writes.length;

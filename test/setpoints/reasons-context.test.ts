@@ -45,8 +45,10 @@ t.test('context, capability and clinical limits', async (t) => {
     t.equal(v?.used.pbwKg, 66.016);
   });
   await t.test('PPLAT_HIGH: Pplat 31 blocks Vt up, not Vt down', async (t) => {
+    const lastPplat = () => [...rig.daemon.records].reverse().find((r) => r.kind === 'numeric' && r.metric.ref === 'MDC_PRESS_RESP_PLAT');
+    const pplatIs = (v: number) => waitFor(() => { const r = lastPplat(); return r?.kind === 'numeric' && r.value === v; }, `Pplat ${v} seen`);
     rig.device.state.pplat = 31;
-    await new Promise((r) => setTimeout(r, 600)); // let a poll carry the new Pplat
+    await pplatIs(31);
     await rig.expectRefused(t, await rig.sign({ param: 'vt', value: 530 }), 'PATIENT_LIMIT');
     rig.device.turnKnob('vt', 500);
     await waitFor(async () => (await rig.current('vt')) === 500, 'vt 500 observed');
@@ -54,6 +56,7 @@ t.test('context, capability and clinical limits', async (t) => {
     const { result } = await rig.run({ param: 'vt', value: 490 });
     t.equal(result.state, 'Fin', 'a change that lowers it is accepted');
     rig.device.state.pplat = 22;
+    await pplatIs(22);
   });
   await t.test('LEASE_HELD: another clinician while dr-a holds remote authority; NO_LEASE: an ended lease', async (t) => {
     const held = await rig.expectRefused(t, await rig.sign({ param: 'fio2', value: 55, signer: 'drB' }), 'LEASE_HELD');

@@ -41,7 +41,8 @@ t.test('alarms and vitals', async (t) => {
     await waitFor(() => rig.daemon.records.some((r) => r.kind === 'numeric' && r.metric.ref === 'MDC_PULS_OXIM_SAT_O2' && r.value === 88), 'SpO2 88');
     await rig.expectRefused(t, await rig.sign({ param: 'peep', value: 6 }), 'PATIENT_LIMIT');
     rig.device.state.spo2 = 96;
-    await waitFor(() => rig.daemon.records.some((r) => r.kind === 'numeric' && r.metric.ref === 'MDC_PULS_OXIM_SAT_O2' && r.value === 96 && r.validity === 'valid'), 'SpO2 96');
+    const lastSpo2 = () => [...rig.daemon.records].reverse().find((r) => r.kind === 'numeric' && r.metric.ref === 'MDC_PULS_OXIM_SAT_O2');
+    await waitFor(() => { const r = lastSpo2(); return r?.kind === 'numeric' && r.value === 96 && r.validity === 'valid'; }, 'the latest SpO2 back at 96');
     const { result } = await rig.run({ param: 'peep', value: 6 });
     t.equal(result.state, 'Fin', 'with good fresh SpO2 the decrease is applied');
   });
