@@ -87,7 +87,10 @@ export function recorderArgs(p: RecorderPlan): string[] {
   for (const path of [p.dir, p.segmentList]) {
     if (TEE_SPECIAL.test(path)) throw new Error(`recording path "${path}" contains one of : | [ ] \\`);
   }
-  const movflags = 'movflags=+frag_keyframe+empty_moov+default_base_moof';
+  // flush_packets=1: without it the MP4 muxer keeps a whole segment in its write buffer and a kill -9 leaves only
+  // the 28-byte header on disk (seen with Debian's ffmpeg 5.1). With it every fragment (one GOP, 1 s) reaches the
+  // file as it is made. Inside tee the option separator is escaped twice: `\\:` in argv.
+  const movflags = 'movflags=+frag_keyframe+empty_moov+default_base_moof\\\\:flush_packets=1';
   const segment = [
     'f=segment',
     `segment_time=${p.segmentSeconds}`,

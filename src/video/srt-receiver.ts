@@ -16,6 +16,9 @@ export class SrtReceiver {
   private child: ChildProcess | undefined;
   private out: WriteStream | undefined;
   bytes = 0;
+  get port(): number {
+    return this.o.port;
+  }
   log = '';
 
   constructor(private readonly o: SrtReceiverOptions) {}

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isoMs } from '../core/clock.js';
-import { GatewayKey } from '../core/gateway-key.js';
+import { GatewayKey, keysDir, PUBLIC_KEY_FILE } from '../core/gateway-key.js';
 import type { DaemonEnv, Extension } from '../daemon/context.js';
 import type { AlarmRecord, CanonicalRecord } from '../schema/index.js';
 import { CameraPipeline, type CameraHealth } from './camera-pipeline.js';
@@ -52,6 +52,7 @@ export class VideoService implements Extension {
     const video = config.video;
     this.recordDir = video.recordDir ?? join(config.storage.dataDir, 'video');
     this.env.control.register('video.status', () => this.status());
+    this.env.control.register('video.paths', () => ({ recordDir: this.recordDir, publicKey: join(keysDir(config.storage.dataDir), PUBLIC_KEY_FILE) }));
     this.env.statusSections.set('video', () => this.summary());
     this.retention = new Retention(
       video.retention,

@@ -26,7 +26,7 @@ t.test('recorder: test source, libx264, tee to fMP4 segments and loopback UDP', 
     ...x264(2500, 30),
     '-flags', '+global_header',
     '-f', 'tee',
-    '[f=segment:segment_time=10:segment_atclocktime=1:strftime=1:reset_timestamps=1:segment_format=mp4:segment_format_options=movflags=+frag_keyframe+empty_moov+default_base_moof:segment_list=/var/lib/ambulink/video/cabin/.segments-1.csv:segment_list_type=csv:segment_list_flags=+live]/var/lib/ambulink/video/cabin/AMB-042_cabin_%Y%m%dT%H%M%SZ.mp4|[f=mpegts:onfail=ignore]udp://127.0.0.1:40000?pkt_size=1316',
+    '[f=segment:segment_time=10:segment_atclocktime=1:strftime=1:reset_timestamps=1:segment_format=mp4:segment_format_options=movflags=+frag_keyframe+empty_moov+default_base_moof\\\\:flush_packets=1:segment_list=/var/lib/ambulink/video/cabin/.segments-1.csv:segment_list_type=csv:segment_list_flags=+live]/var/lib/ambulink/video/cabin/AMB-042_cabin_%Y%m%dT%H%M%SZ.mp4|[f=mpegts:onfail=ignore]udp://127.0.0.1:40000?pkt_size=1316',
   ]);
 });
 
