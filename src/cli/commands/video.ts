@@ -11,7 +11,8 @@ import { EXIT, age, fail, table } from '../output.js';
 
 export async function videoStatusCommand(opts: { json?: boolean; socket?: string }): Promise<number> {
   const s = await ask<VideoStatus>('video.status', opts.socket);
-  const healthy = !s.problem && s.cameras.every((c) => c.state === 'recording') && !s.storage.alarm;
+  // Unhealthy: a camera not recording, a live leg refused for its configuration, or the disk critically full.
+  const healthy = !s.problem && s.cameras.every((c) => c.state === 'recording' && c.live.state !== 'config-error') && !s.storage.alarm;
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
     return healthy ? EXIT.ok : EXIT.failure;
