@@ -112,3 +112,27 @@ t.test('an unusable passphrase file is reported without quoting it; recording st
   t.notOk(JSON.stringify(d.logs).includes('short&bad'));
   await waitFor(() => segmentsOf(cam.dir).length >= 1, 'recording without the live leg', 60_000);
 });
+
+t.test('an unplugged USB camera is reported as such and retried with backoff; hardware encoders fall back to libx264', async (t) => {
+  const d = await startDaemon(t, {
+    video: { segmentSeconds: 2 },
+    cameras: [
+      testCamera('usbcam', { source: { type: 'v4l2', device: '/dev/ambulink-test-no-such-camera' }, encoders: ['nvenc', 'v4l2m2m', 'libx264'] }),
+      testCamera('cabin', { encoders: ['vaapi', 'libx264'] }),
+    ],
+  });
+  const video = d.controller.video!;
+  const usb = video.pipeline('usbcam')!;
+  await waitFor(() => usb.health().recorder.restarts >= 2, 'two failed starts', 60_000);
+  const h = usb.health();
+  t.match(h.recorder.failure, { kind: 'camera-unplugged', config: false, text: /unplugged/ });
+  t.not(h.state, 'recording');
+  t.equal(h.encoder, 'libx264', 'no NVIDIA or V4L2 M2M encoder on this box: libx264');
+  t.ok(d.logs.some((l) => l.msg === 'encoder not usable here' && l.camera === 'usbcam' && l.encoder === 'nvenc'), 'the rejected encoder is logged');
+  const cabin = video.pipeline('cabin')!;
+  await waitFor(() => segmentsOf(cabin.dir).length >= 1, 'the other camera records regardless', 60_000);
+  t.equal(cabin.health().encoder, 'libx264');
+  const status = await runCli(['video', 'status', '--socket', d.socket]);
+  t.equal(status.code, 1, 'a camera that does not record fails the status');
+  t.match(status.stdout, /usbcam\s+(restarting|starting)\s.*unplugged/);
+});
