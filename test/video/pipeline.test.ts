@@ -3,12 +3,13 @@
 // recovers while the recording runs on without a gap; the live bitrate steps down without touching the recording;
 // kill -9 of the encoder leaves a playable partial segment and a restarted pipeline; the recording verifies, and a
 // tampered segment is named.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { runCli } from '../helpers/cli.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
+import { startTusReceiver } from '../helpers/tus-receiver.js';
 import { ffprobe, missingTools, segmentsOf, startReceiver, testCamera } from '../helpers/video.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -18,10 +19,12 @@ t.test('live SRT + gap-free recording through outages, bitrate steps and kill -9
   const dir = tempDir(t);
   writeFileSync(join(dir, 'srt.passphrase'), `${PASSPHRASE}\n`);
   const rx1 = await startReceiver(t, { passphrase: PASSPHRASE, outFile: join(dir, 'rx1.ts') });
+  mkdirSync(join(dir, 'received'));
+  const upload = await startTusReceiver(t, join(dir, 'received'));
   const d = await startDaemon(
     t,
     {
-      video: { segmentSeconds: 4, live: { url: `srt://127.0.0.1:${rx1.port}`, passphraseFile: 'srt.passphrase', latencyMs: 500 } },
+      video: { segmentSeconds: 4, live: { url: `srt://127.0.0.1:${rx1.port}`, passphraseFile: 'srt.passphrase', latencyMs: 2000 }, upload: { url: upload.url, maxKbps: 300, maxKbpsWhileLive: 200 } },
       cameras: [testCamera('cabin')],
     },
     { dir },
@@ -49,6 +52,12 @@ t.test('live SRT + gap-free recording through outages, bitrate steps and kill -9
   const gw = await runCli(['status', '--json', '--socket', d.socket]);
   t.match(JSON.parse(gw.stdout), { sections: { video: { cameras: [{ id: 'cabin', state: 'recording', live: 'connected' }] } } }, 'video section in the gateway status');
 
+  // Uploads share the uplink: 200 kb/s while live video runs, 300 kb/s otherwise; the camera makes 400 kb/s, so the
+  // uploader always has a backlog and only the throttle holds it back. Measured over the whole test, below.
+  t.equal(video.status().upload!.throttleKbps, 200);
+  const sent0 = video.status().upload!.bytesSent;
+  const t0 = Date.now();
+
   // 2. The uplink degrades: the live bitrate steps down (a re-encode in the shaper); the recorder is not touched.
   const before = health().live.targetKbps;
   const shaperRestarts = health().live.shaper!.restarts;
@@ -69,6 +78,7 @@ t.test('live SRT + gap-free recording through outages, bitrate steps and kill -9
 
   // 3. The hospital ingest goes away: the sender notices, the recording goes on.
   await waitFor(() => health().live.state === 'connecting', 'the live leg to notice the receiver is gone', 60_000);
+  t.equal(video.status().upload!.throttleKbps, 300, 'no live video: the other limit');
   const during = segmentsOf(camDir).length;
   await waitFor(() => segmentsOf(camDir).length >= during + 2, 'two more segments while the ingest is down', 60_000);
 
@@ -85,14 +95,15 @@ t.test('live SRT + gap-free recording through outages, bitrate steps and kill -9
   t.notOk(segs.some((s) => s.partial), 'no partial segment before the crash');
 
   // 5. kill -9 mid-segment (after its first fragments are on disk).
+  // The recorder is frozen first, so the crash happens at this moment however loaded the machine is.
   const victim = await waitFor(() => {
     const open = cam.collector.openSegment();
-    if (!open) return undefined;
-    try {
-      return readFileSync(join(camDir, open)).length > 60_000 ? open : undefined;
-    } catch {
-      return undefined;
-    }
+    const pid = cam.recorderPid;
+    if (!open || !pid || readFileSync(join(camDir, open)).length < 60_000) return undefined;
+    process.kill(pid, 'SIGSTOP');
+    if (cam.collector.openSegment() === open) return open;
+    process.kill(pid, 'SIGCONT');
+    return undefined;
   }, 'an open segment with a few fragments', 60_000);
   cam.crashRecorder();
   const partial = await waitFor(() => segmentsOf(camDir).find((s) => s.file === victim && s.partial), 'the killed segment signed in as partial', 60_000);
@@ -109,6 +120,10 @@ t.test('live SRT + gap-free recording through outages, bitrate steps and kill -9
   const whole = segmentsOf(camDir).find((s) => !s.partial && s.mediaEnd! - s.mediaStart! > 3.5)!;
   const full = await ffprobe(join(camDir, whole.file));
   t.ok(full.frames >= 55, `a whole 4 s segment has ${full.frames} frames`);
+
+  const chunk = 256 * 1024;
+  const kbps = ((video.status().upload!.bytesSent - sent0 - chunk) * 8) / (Date.now() - t0);
+  t.ok(kbps > 0 && kbps <= 300 * 1.1, `uploaded at ${kbps.toFixed(0)} kb/s while the camera made 400 kb/s`);
 
   // 7. Verify: clean, then one byte changed in one segment.
   await d.stop();
