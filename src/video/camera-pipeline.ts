@@ -28,7 +28,8 @@ export interface CameraPipelineOptions {
   liveOff?: { state: 'off' | 'unavailable' | 'config-error'; reason: string };
   log: Logger;
   now: () => number;
-  onSegment: (camera: string, entry: ManifestEntry) => void;
+  /** A segment was signed into the manifest. */
+  onSegment: (entry: ManifestEntry) => void;
 }
 
 export interface CameraHealth {
@@ -58,7 +59,7 @@ export class CameraPipeline {
     const c = o.camera;
     this.manifest = new ManifestWriter(join(o.dir, MANIFEST_FILE), o.key, { vehicle: o.vehicle, camera: c.id });
     this.index = indexManifest(join(o.dir, MANIFEST_FILE));
-    this.collector = new SegmentCollector(o.dir, this.manifest, this.index, o.log, (entry) => o.onSegment(c.id, entry));
+    this.collector = new SegmentCollector(o.dir, this.manifest, this.index, o.log, (entry) => o.onSegment(entry));
     this.recorder = new ManagedProcess(
       {
         name: `${c.id}/recorder`,

@@ -6,7 +6,6 @@ export type FailureKind =
   | 'camera-unplugged'
   | 'device-busy'
   | 'unreachable'
-  | 'rejected'
   | 'input-error'
   | 'encoder-unavailable';
 
@@ -20,7 +19,6 @@ interface Rule {
 
 const RULES: readonly Rule[] = [
   { kind: 'bad-passphrase', pattern: /Incorrect passphrase|BADSECRET|SRT_REJ_BADSECRET/i, config: true, text: 'the hospital rejected the SRT passphrase' },
-  { kind: 'rejected', pattern: /REJECT(ED)? .*(streamid|peer|PEERREJECTED|Peer rejected)/i, config: true, text: 'the hospital ingest rejected the stream (stream id or version)' },
   { kind: 'device-busy', pattern: /Device or resource busy/i, config: false, text: 'the camera is in use by another program' },
   { kind: 'camera-unplugged', pattern: /No such (file or directory|device)/i, config: false, text: 'the camera is not there (unplugged?)' },
   { kind: 'unreachable', pattern: /Connection (refused|timed out)|No route to host|Network is unreachable|Host is unreachable/i, config: false, text: 'cannot reach the camera or ingest' },

@@ -36,7 +36,9 @@ export class SegmentCollector {
   private listOffset = 0;
   /** Serialises manifest writes: hashing is asynchronous, entries must stay in order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Encounters open at some time during the segment being written. */
   private encounters = new Set<string>();
+  private currentEncounter: string | undefined;
   private bookmarked = false;
   lastSegment: ManifestEntry | undefined;
 
@@ -55,13 +57,11 @@ export class SegmentCollector {
     return this.listFile;
   }
 
-  /** The encounter open now; it is linked to the segment being written and to the following ones until closed. */
-  setEncounter(id: string | undefined, current: string | undefined): void {
+  /** The encounter open now (undefined: none): linked to the segment being written and the following ones. */
+  setEncounter(id: string | undefined): void {
     if (id) this.encounters.add(id);
-    this.currentEncounter = current;
+    this.currentEncounter = id;
   }
-
-  private currentEncounter: string | undefined;
 
   /** A high-priority alarm: marks the segment being written, right now and durably. */
   bookmark(alarm: { device: string; alarmId: string; text: string; priority: string }): Promise<ManifestEntry> {

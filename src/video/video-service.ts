@@ -77,7 +77,6 @@ export class VideoService implements Extension {
     for (const camera of cameras) {
       const probe = await probeEncoder(ffmpeg, camera.encoders, camera);
       for (const r of probe.rejected) log.warn({ camera: camera.id, encoder: r.encoder, reason: r.reason }, 'encoder not usable here');
-      const wantsLive = camera.live.enabled && video.live !== undefined;
       const liveOff = !video.live
         ? { state: 'off' as const, reason: 'no video.live ingest configured' }
         : !camera.live.enabled
@@ -93,11 +92,10 @@ export class VideoService implements Extension {
         encoder: probe.encoder,
         key,
         redact: live.redact,
-        ...(wantsLive && !live.off ? { live: { srtLiveTransmit: live.srt!, passphrase: live.passphrase, inPort: await freeUdpPort(), outPort: await freeUdpPort() } } : {}),
-        ...(liveOff ? { liveOff } : {}),
+        ...(liveOff ? { liveOff } : { live: { srtLiveTransmit: live.srt!, passphrase: live.passphrase, inPort: await freeUdpPort(), outPort: await freeUdpPort() } }),
         log,
         now: () => this.env.clock.monoMs(),
-        onSegment: (_camera, entry) => {
+        onSegment: (entry) => {
           if (entry.type === 'segment') this.uploader?.add({ camera: pipeline, file: entry.file, sha256: entry.sha256, bytes: entry.bytes });
           void this.retention?.check();
         },
@@ -182,7 +180,7 @@ export class VideoService implements Extension {
     if (r.kind === 'event' && (r.event === 'encounter.opened' || r.event === 'encounter.closed')) {
       const id = typeof r.detail?.encounter === 'string' ? r.detail.encounter : undefined;
       this.encounter = r.event === 'encounter.opened' ? id : undefined;
-      for (const p of this.pipelines) p.collector.setEncounter(this.encounter, this.encounter);
+      for (const p of this.pipelines) p.collector.setEncounter(this.encounter);
       return;
     }
     if (r.kind === 'alarm' && r.priority === 'high' && r.state === 'active' && r.driver !== 'video') {

@@ -53,7 +53,8 @@ export async function startTusReceiver(t: { teardown(fn: () => Promise<void>): v
       const data = readFileSync(path);
       if (r.corruptNext) {
         r.corruptNext = false;
-        data[Math.floor(data.length / 2)] ^= 0x01;
+        const i = Math.floor(data.length / 2);
+        data[i] = data[i]! ^ 0x01;
       }
       const name = upload.metadata?.filename ?? upload.id;
       if (createHash('sha256').update(data).digest('hex') !== upload.metadata?.sha256) {

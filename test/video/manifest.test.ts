@@ -57,7 +57,7 @@ t.test('a changed segment is named (same size, one byte flipped)', async (t) => 
   const { cam, key, files } = recording(t);
   const path = join(cam, files[2]!);
   const b = readFileSync(path);
-  b[500] ^= 1;
+  b[500] = b[500]! ^ 1;
   writeFileSync(path, b);
   const r = await verifyCamera(cam, 'cam', key);
   t.equal(r.ok, false);

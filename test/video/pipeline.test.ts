@@ -134,7 +134,7 @@ t.test('live SRT + gap-free recording through outages, bitrate steps and kill -9
   t.match(ok.stdout, /cabin: OK — \d+ segment\(s\) \(1 partial\)/);
   const target = segmentsOf(camDir)[2]!.file;
   const bytes = readFileSync(join(camDir, target));
-  bytes[bytes.length - 100] ^= 0xff;
+  bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
   writeFileSync(join(camDir, target), bytes);
   const bad = await runCli(['video', 'verify', '--config', d.loaded.file]);
   t.equal(bad.code, 1);
