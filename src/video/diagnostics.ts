@@ -7,7 +7,8 @@ export type FailureKind =
   | 'device-busy'
   | 'unreachable'
   | 'input-error'
-  | 'encoder-unavailable';
+  | 'encoder-unavailable'
+  | 'disk-full';
 
 interface Rule {
   kind: FailureKind;
@@ -19,6 +20,7 @@ interface Rule {
 
 const RULES: readonly Rule[] = [
   { kind: 'bad-passphrase', pattern: /Incorrect passphrase|BADSECRET|SRT_REJ_BADSECRET/i, config: true, text: 'the hospital rejected the SRT passphrase' },
+  { kind: 'disk-full', pattern: /No space left on device/i, config: false, text: 'the recording disk is full' },
   { kind: 'device-busy', pattern: /Device or resource busy/i, config: false, text: 'the camera is in use by another program' },
   { kind: 'camera-unplugged', pattern: /No such (file or directory|device)/i, config: false, text: 'the camera is not there (unplugged?)' },
   { kind: 'unreachable', pattern: /Connection (refused|timed out)|No route to host|Network is unreachable|Host is unreachable/i, config: false, text: 'cannot reach the camera or ingest' },

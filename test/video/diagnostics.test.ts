@@ -29,6 +29,7 @@ t.test('known failures classified; configuration errors flagged', async (t) => {
   t.match(classify('[video4linux2,v4l2 @ 0x55] ioctl(VIDIOC_STREAMON): Device or resource busy'), { kind: 'device-busy', config: false });
   t.match(classify('[tcp @ 0x1] Connection to tcp://10.0.0.5:554?timeout=0 failed: Connection refused'), { kind: 'unreachable' });
   t.match(classify('Unknown encoder \'h264_nvenc\''), { kind: 'encoder-unavailable', config: true });
+  t.match(classify('[mp4 @ 0x1] Error writing: No space left on device'), { kind: 'disk-full', config: false });
   t.equal(classify('[segment @ 0x1] Opening \'x.mp4\' for writing'), undefined);
 });
 
