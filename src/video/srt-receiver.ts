@@ -10,6 +10,8 @@ export interface SrtReceiverOptions {
   latencyMs?: number;
   /** Append what arrives to this file (MPEG-TS). */
   outFile?: string;
+  /** Arguments before srt-live-transmit's own, when `srtLiveTransmit` is a wrapper (e.g. `ip netns exec NS`). */
+  prefixArgs?: string[];
 }
 
 export class SrtReceiver {
@@ -27,7 +29,7 @@ export class SrtReceiver {
     const q = [`mode=listener`, `latency=${this.o.latencyMs ?? 1200}`];
     if (this.o.passphrase) q.push(`passphrase=${this.o.passphrase}`, 'pbkeylen=32');
     this.out = this.o.outFile ? createWriteStream(this.o.outFile, { flags: 'a' }) : undefined;
-    const child = spawn(this.o.srtLiveTransmit, ['-autoreconnect:yes', '-loglevel:warn', `srt://:${this.o.port}?${q.join('&')}`, 'file://con'], {
+    const child = spawn(this.o.srtLiveTransmit, [...(this.o.prefixArgs ?? []), '-autoreconnect:yes', '-loglevel:warn', `srt://:${this.o.port}?${q.join('&')}`, 'file://con'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
