@@ -75,6 +75,9 @@ export class ManagedProcess {
   private retryTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Between the decision to start and the spawn (prepare may take a while): a second start must wait its turn. */
+  private launching = false;
+  private pending: Promise<void> = Promise.resolve();
   private exited: Promise<void> = Promise.resolve();
   private readonly stderr = new RingBuffer();
   private readonly backoff: Backoff;
@@ -96,7 +99,7 @@ export class ManagedProcess {
 
   start(): void {
     this.stopping = false;
-    void this.launch();
+    this.kick();
   }
 
   /** Ends the process (SIGTERM, then SIGKILL) and starts it again at once, e.g. with new arguments. */
@@ -108,7 +111,7 @@ export class ManagedProcess {
       this.terminate();
       await this.exited; // the exit handler schedules the next start
     } else {
-      void this.launch();
+      this.kick();
     }
   }
 
@@ -116,6 +119,7 @@ export class ManagedProcess {
     this.stopping = true;
     clearTimeout(this.retryTimer);
     clearInterval(this.watchdog);
+    await this.pending; // a start in progress finishes (or gives up) first
     if (this.child) {
       this.killReason = 'stopped';
       this.terminate();
@@ -157,17 +161,25 @@ export class ManagedProcess {
     }
   }
 
+  /** Starts a launch unless one is under way or a process runs; `pending` is what stop() waits for. */
+  private kick(): void {
+    if (this.stopping || this.child || this.launching) return;
+    this.launching = true;
+    this.pending = this.launch();
+  }
+
   private async launch(): Promise<void> {
-    if (this.stopping || this.child) return;
     this.setState('starting');
     try {
       await this.spec.prepare?.();
     } catch (err) {
+      this.launching = false;
       this.log.warn({ proc: this.spec.name, err: this.spec.redact((err as Error).message) }, 'cannot start');
       this.failure = { kind: 'input-error', config: false, text: this.spec.redact((err as Error).message), line: '' };
       this.scheduleRestart(this.backoff.next());
       return;
     }
+    this.launching = false;
     if (this.stopping) return;
     const args = this.spec.args();
     const child = spawn(this.spec.command, args, {
@@ -294,7 +306,7 @@ export class ManagedProcess {
   private scheduleRestart(delayMs: number): void {
     if (this.stopping) return;
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.launch(), delayMs);
+    this.retryTimer = setTimeout(() => this.kick(), delayMs);
   }
 }
 
