@@ -86,6 +86,7 @@ t.test('live SRT + gap-free recording through outages, bitrate steps and kill -9
   const rx2 = await startReceiver(t, { passphrase: PASSPHRASE, outFile: join(dir, 'rx2.ts'), port: rx1.port });
   await waitFor(() => health().live.state === 'connected' && rx2.bytes > 60_000, 'the live leg to recover', 90_000);
   t.equal(health().recorder.restarts, 0, 'the recorder never restarted for the outage');
+  t.equal(health().live.sender!.restarts, 0, 'the SRT sender rode out the outage without ending');
 
   // Recording gap-free so far: each segment starts where the previous one ended.
   const segs = segmentsOf(camDir);
