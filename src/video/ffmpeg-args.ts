@@ -131,6 +131,7 @@ export interface ShaperPlan {
 export function shaperArgs(p: ShaperPlan): string[] {
   return [
     ...COMMON,
+    ...(p.transcode ? encoderGlobalArgs(p.transcode.encoder) : []),
     // Start forwarding at once: the stream is known (our own MPEG-TS), no need to buffer seconds of it to probe.
     '-fflags', 'nobuffer', '-probesize', '500000', '-analyzeduration', '1000000',
     // timeout (µs): no packets for 5 s (the recorder restarting) ends this process; the supervisor starts it again.

@@ -80,6 +80,12 @@ t.test('shaper: copy, or transcode at the live bitrate', async (t) => {
   ]);
 });
 
+t.test('shaper: a VAAPI re-encode names its device before the input', async (t) => {
+  const argv = shaperArgs({ inPort: 1, outPort: 2, transcode: { width: 1280, height: 720, fps: 30, encoder: 'vaapi', bitrateKbps: 800, scale: false } });
+  t.same(argv.slice(common.length, common.length + 2), ['-vaapi_device', '/dev/dri/renderD128']);
+  t.ok(argv.join(' ').includes('-vf format=nv12,hwupload -c:v h264_vaapi'));
+});
+
 t.test('SRT sender: caller, latency in ms, stream id, passphrase only when set', async (t) => {
   t.same(
     srtSenderArgs({ inPort: 40001, url: 'srt://ingest.example:9000', passphrase: 'abcdefghijkl', pbkeylen: 32, latencyMs: 1200, streamId: 'publish:AMB-042/cabin', statsEveryPackets: 237 }),
