@@ -14,12 +14,15 @@ import { DeviceManager } from './device-manager.js';
 import { LatestValues } from './latest-values.js';
 import { LocalPublisher } from './local-publisher.js';
 import { RecordGate } from './record-gate.js';
+import { VideoService, type VideoServiceOptions } from '../video/index.js';
 
 export interface ControllerOptions {
   readonly loaded: LoadedConfig;
   readonly log: Logger;
   readonly clock?: Clock;
   readonly env?: NodeJS.ProcessEnv;
+  /** Video settings that are not configuration (tests stage a full disk through them). */
+  readonly video?: VideoServiceOptions;
 }
 
 export class Controller {
@@ -32,6 +35,7 @@ export class Controller {
   latest: LatestValues | undefined;
   local: LocalPublisher | undefined;
   control: ControlApi | undefined;
+  video: VideoService | undefined;
 
   constructor(private readonly options: ControllerOptions) {}
 
@@ -60,9 +64,10 @@ export class Controller {
     this.local = new LocalPublisher(env);
     this.devices = new DeviceManager(env, this.gate.ingest);
     this.control = new ControlApi(env, { devices: this.devices, latest: this.latest, local: this.local, gate: this.gate });
+    this.video = new VideoService(env, this.gate.ingest, this.options.video);
     // Control first: a second daemon on the same socket fails before it touches a device. Devices last: consumers
     // are listening before the first record flows.
-    this.extensions = [this.control, this.latest, this.local, this.devices];
+    this.extensions = [this.control, this.latest, this.local, this.video, this.devices];
     this.sd = SdNotify.fromEnv(this.options.env ?? process.env, log);
     for (const ext of this.extensions) {
       try {

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { parseConfig, type LoadedConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/core/logger.js';
-import { Controller } from '../../src/daemon/controller.js';
+import { Controller, type ControllerOptions } from '../../src/daemon/controller.js';
 import type { CanonicalRecord } from '../../src/schema/index.js';
 import { tempDir } from './tmp.js';
 import { waitFor } from './wait.js';
@@ -38,7 +38,7 @@ export interface TestDaemon {
 export async function startDaemon(
   t: TestLike,
   config: Record<string, unknown>,
-  options: { env?: NodeJS.ProcessEnv; dir?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; dir?: string; video?: ControllerOptions['video'] } = {},
 ): Promise<TestDaemon> {
   const dir = options.dir ?? tempDir(t);
   const full = {
@@ -60,7 +60,7 @@ export async function startDaemon(
     },
   });
   const log = createLogger('debug', sink);
-  const controller = new Controller({ loaded, log, env: options.env ?? {} });
+  const controller = new Controller({ loaded, log, env: options.env ?? {}, ...(options.video ? { video: options.video } : {}) });
   const records: CanonicalRecord[] = [];
   let stopped = false;
   await controller.start();
