@@ -13,11 +13,13 @@ esac
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
-# Debian packages. The demo needs socat (pseudo-terminals for the simulated serial devices) and ffmpeg (the
-# simulated camera); the tests also use mosquitto (a second real broker), gpsd (NMEA oracles), openssl (test
-# certificates) and iproute2.
-packages="socat ffmpeg"
-[ "$what" = test ] && packages="$packages mosquitto mosquitto-clients gpsd gpsd-clients openssl iproute2"
+# Debian packages. The demo needs socat (pseudo-terminals for the simulated serial devices), ffmpeg and srt-tools
+# (the simulated camera and its SRT live leg); the tests also use mosquitto (a second real broker), gpsd (NMEA
+# oracles), openssl (test certificates), iproute2 (network namespaces, tbf) and GStreamer's RTSP server through
+# python3-gi (a fake IP camera).
+packages="socat ffmpeg srt-tools"
+[ "$what" = test ] && packages="$packages mosquitto mosquitto-clients gpsd gpsd-clients openssl iproute2 \
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly"
 missing=
 for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

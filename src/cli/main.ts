@@ -10,6 +10,7 @@ import { demoCommand } from './commands/demo.js';
 import { runDaemon } from './commands/run.js';
 import { simCommand, simHelp } from './commands/sim.js';
 import { devicesCommand, statusCommand } from './commands/status.js';
+import { videoStatusCommand, videoVerifyCommand } from './commands/video.js';
 import { watchCommand } from './commands/watch.js';
 import { EXIT } from './output.js';
 import { exportCommand, tailCommand, verifyCommand } from './commands/audit.js';
@@ -128,6 +129,24 @@ config
   .command('schema')
   .description("print the vehicle YAML's JSON Schema (also in config/vehicle.schema.json)")
   .action(() => exitWith(schemaCommand()));
+
+const video = program.command('video').description('cameras, live video and the signed recording');
+video
+  .command('status')
+  .description('per camera: recording, encoder, fps, segments, live leg and uplink (exit 1 if a camera is not recording)')
+  .option('--json', 'machine-readable output')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await videoStatusCommand(o)));
+video
+  .command('verify')
+  .description("check the recording against its signed manifest: exit 0 when intact, 1 naming the first bad segment")
+  .option('-c, --config <file>', 'vehicle YAML (default: ask the running daemon, else /etc/ambulink/vehicle.yaml)')
+  .option('--dir <path>', 'recording directory (default: video.recordDir)')
+  .option('--public-key <file>', "the gateway's public key (default: <dataDir>/keys/gateway.pub)")
+  .option('--camera <id>', 'only this camera')
+  .option('--json', 'machine-readable output')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await videoVerifyCommand(o)));
 
 const collect = (v: string, list: string[] = []) => [...list, v];
 const setpoint = program.command('setpoint').description('remote ventilator setpoints: hospital-side signing tools and crew confirmation');

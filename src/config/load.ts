@@ -129,6 +129,9 @@ function resolvePaths(config: VehicleConfig, base: string): void {
   for (const user of config.localBroker.users) user.passwordFile = abs(user.passwordFile);
   config.setpoints.policyFile = abs(config.setpoints.policyFile);
   config.setpoints.authorityKeyFile = abs(config.setpoints.authorityKeyFile);
+  const video = config.video;
+  if (video.recordDir) video.recordDir = abs(video.recordDir);
+  if (video.live?.passphraseFile) video.live.passphraseFile = abs(video.live.passphraseFile);
 }
 
 /** ajv also reports the `if` that selected a failing `then`, and `allOf`/`anyOf` wrappers: noise for a reader. */
@@ -306,5 +309,20 @@ function semanticProblems(config: VehicleConfig, doc: Document, file: string, at
       problems.push({ file, ...position(node, at), path: dotted(full), message: p.message, ...(p.hint ? { hint: p.hint } : {}) });
     }
   });
+  const cameraIds = new Set<string>();
+  config.cameras.forEach((camera, i) => {
+    if (cameraIds.has(camera.id)) {
+      problems.push({ file, ...position(nodeAt(doc, ['cameras', i, 'id']), at), path: `cameras[${i}].id`, message: `duplicate camera id "${camera.id}"`, hint: 'camera ids name segment files and SRT stream ids: make them unique' });
+    }
+    cameraIds.add(camera.id);
+    const max = camera.live.maxBitrateKbps;
+    if (max !== undefined && max < camera.live.minBitrateKbps) {
+      problems.push({ file, ...position(nodeAt(doc, ['cameras', i, 'live']), at), path: `cameras[${i}].live`, message: `maxBitrateKbps ${max} is below minBitrateKbps ${camera.live.minBitrateKbps}`, hint: 'raise maxBitrateKbps or lower minBitrateKbps' });
+    }
+  });
+  // ffmpeg's tee muxer splits its target list on these characters.
+  if (config.video.recordDir && /[:|[\]\\]/.test(config.video.recordDir)) {
+    problems.push({ file, ...position(nodeAt(doc, ['video', 'recordDir']), at), path: 'video.recordDir', message: 'must not contain ":", "|", "[", "]" or "\\"', hint: 'choose a plain directory path' });
+  }
   return problems;
 }

@@ -76,6 +76,116 @@ const Policies = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+// Video: cameras (one ffmpeg each), the live SRT leg to the hospital, the recording, retention and upload.
+const TestSource = Type.Object(
+  {
+    type: Type.Literal('test'),
+    pattern: StringEnum(['testsrc2', 'smptehdbars', 'smptebars'] as const, { default: 'testsrc2' }),
+  },
+  { additionalProperties: false, description: 'A synthetic picture from ffmpeg (demo, bench, tests)' },
+);
+const V4l2Source = Type.Object(
+  {
+    type: Type.Literal('v4l2'),
+    device: Type.String({ minLength: 1, description: 'e.g. /dev/ambulink/cam-cabin (udev name) or /dev/video0' }),
+    inputFormat: Type.String({ default: 'mjpeg', description: 'Camera pixel format; mjpeg keeps 720p/1080p within USB 2' }),
+  },
+  { additionalProperties: false, description: 'A USB (UVC) camera' },
+);
+const RtspSource = Type.Object(
+  {
+    type: Type.Literal('rtsp'),
+    url: Type.String({ pattern: '^rtsps?://', description: 'rtsp://[user:password@]camera/stream; credentials are redacted in logs and status' }),
+    transport: StringEnum(['tcp', 'udp'] as const, { default: 'tcp' }),
+    timeoutMs: Type.Integer({ minimum: 500, default: 5000, description: 'Socket timeout: a frozen camera ends the pull after this' }),
+  },
+  { additionalProperties: false, description: 'An IP camera pulled over RTSP' },
+);
+const sourceTypes = { test: TestSource, v4l2: V4l2Source, rtsp: RtspSource } as const;
+/** Checked per `type` (as device transports are), so an error names the one key that is wrong. */
+const VideoSource = Type.Unsafe<Static<typeof TestSource> | Static<typeof V4l2Source> | Static<typeof RtspSource>>({
+  type: 'object',
+  description: 'Where the picture comes from: test | v4l2 | rtsp',
+  required: ['type'],
+  properties: { type: { type: 'string', enum: Object.keys(sourceTypes) } },
+  allOf: Object.entries(sourceTypes).map(([type, schema]) => ({
+    if: { properties: { type: { const: type } }, required: ['type'] },
+    then: schema,
+  })),
+});
+
+const EncoderName = StringEnum(['libx264', 'vaapi', 'nvenc', 'v4l2m2m'] as const);
+
+const Camera = Type.Object(
+  {
+    id: Id,
+    name: Type.Optional(Type.String()),
+    enabled: Type.Boolean({ default: true }),
+    source: VideoSource,
+    width: Type.Integer({ minimum: 16, maximum: 7680, default: 1280 }),
+    height: Type.Integer({ minimum: 16, maximum: 4320, default: 720 }),
+    fps: Type.Integer({ minimum: 1, maximum: 120, default: 30 }),
+    encoders: Type.Array(EncoderName, {
+      default: ['libx264'],
+      minItems: 1,
+      description: 'Preference order; each is probed with a one-frame test encode at start, libx264 is the fallback',
+    }),
+    recordBitrateKbps: Type.Integer({ minimum: 100, default: 2500, description: 'The one encode: recording at this fixed rate' }),
+    live: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        maxBitrateKbps: Type.Optional(
+          Type.Integer({ minimum: 100, description: 'Live ceiling (default: the recording rate, sent without a second encode)' }),
+        ),
+        minBitrateKbps: Type.Integer({ minimum: 100, default: 300, description: 'Live floor when the uplink is poor' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Video = Type.Object(
+  {
+    ffmpegPath: Type.Optional(Type.String({ minLength: 1, description: 'Default: $FFMPEG_PATH, ffmpeg-static, then ffmpeg on PATH' })),
+    srtLiveTransmitPath: Type.Optional(Type.String({ minLength: 1, description: 'Default: srt-live-transmit on PATH (Debian: srt-tools)' })),
+    recordDir: Type.Optional(Type.String({ minLength: 1, description: 'Where segments and manifests go (default: <dataDir>/video)' })),
+    segmentSeconds: Type.Integer({ minimum: 2, maximum: 600, default: 10, description: 'Segment length, cut on the UTC clock' }),
+    stallTimeoutMs: Type.Integer({ minimum: 1000, default: 8000, description: 'No encoder progress for this long: restart' }),
+    live: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^srt://[^?]+:[0-9]+$', description: 'Hospital SRT ingest, srt://host:port (we call it)' }),
+          passphraseFile: Type.Optional(Type.String({ minLength: 1, description: 'AES passphrase (10–79 characters), in a file; never inline' })),
+          pbkeylen: Type.Union([Type.Literal(16), Type.Literal(24), Type.Literal(32)], { default: 32 }),
+          latencyMs: Type.Integer({ minimum: 20, maximum: 8000, default: 1200, description: 'SRT latency; 3–4× the RTT, more on cellular' }),
+          configErrorRetryMs: Type.Integer({ minimum: 1000, default: 300_000, description: 'Retry period after a rejected passphrase' }),
+        },
+        { additionalProperties: false, description: 'The live leg to the hospital' },
+      ),
+    ),
+    upload: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^https?://', description: 'tus (resumable upload) endpoint of the hospital' }),
+          maxKbps: Type.Integer({ minimum: 0, default: 0, description: '0 = unthrottled when no live video runs' }),
+          maxKbpsWhileLive: Type.Integer({ minimum: 1, default: 500, description: 'Throttle while any live leg is connected' }),
+        },
+        { additionalProperties: false, description: 'Upload of closed segments' },
+      ),
+    ),
+    retention: Type.Object(
+      {
+        evictUploadedBelowFreePercent: Type.Number({ minimum: 0, maximum: 100, default: 15, description: 'Free space under this: delete uploaded segments, oldest first' }),
+        alarmBelowFreePercent: Type.Number({ minimum: 0, maximum: 100, default: 5, description: 'Free space under this: storage alarm' }),
+        evictUnuploaded: Type.Boolean({ default: false, description: 'At the alarm level, also delete segments never uploaded (each one alarmed and in the manifest)' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Camera pipeline settings shared by all cameras' },
+);
+
 const Setpoints = Type.Object(
   {
     enabled: Type.Boolean({ default: false, description: 'Accept remote ventilator setpoints from the hospital (through the uplink)' }),
@@ -178,6 +288,8 @@ export const VehicleConfigSchema = Type.Object(
     log: Log,
     localBroker: LocalBroker,
     devices: Type.Array(deviceSchema(), { default: [] }),
+    video: Video,
+    cameras: Type.Array(Camera, { default: [], description: 'Cameras: one ffmpeg and one encode each' }),
     policies: Policies,
     setpoints: Setpoints,
     audit: Audit,
@@ -186,6 +298,9 @@ export const VehicleConfigSchema = Type.Object(
 );
 
 export type LocalBrokerUserConfig = Static<typeof LocalBrokerUser>;
+export type CameraConfig = Static<typeof Camera>;
+export type VideoConfig = Static<typeof Video>;
+export type EncoderName = Static<typeof EncoderName>;
 
 /** The typed view of a validated config. Transport and options are narrowed by the driver that reads them. */
 export interface VehicleConfig extends Omit<Static<typeof VehicleConfigSchema>, 'devices'> {

@@ -18,6 +18,7 @@ import { DeviceManager } from './device-manager.js';
 import { LatestValues } from './latest-values.js';
 import { LocalPublisher } from './local-publisher.js';
 import { RecordGate } from './record-gate.js';
+import { VideoService, type VideoServiceOptions } from '../video/index.js';
 
 export interface ControllerOptions {
   readonly loaded: LoadedConfig;
@@ -26,6 +27,8 @@ export interface ControllerOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** How setpoint commands arrive and results and checkpoints leave (the uplink and its outbox). */
   readonly hospital?: HospitalChannel;
+  /** Video settings that are not configuration (tests stage a full disk through them). */
+  readonly video?: VideoServiceOptions;
 }
 
 export class Controller {
@@ -41,6 +44,7 @@ export class Controller {
   encounter: EncounterService | undefined;
   audit: AuditService | undefined;
   setpoints: SetpointService | undefined;
+  video: VideoService | undefined;
 
   constructor(private readonly options: ControllerOptions) {}
 
@@ -69,6 +73,7 @@ export class Controller {
     this.local = new LocalPublisher(env);
     this.devices = new DeviceManager(env, this.gate.ingest);
     this.control = new ControlApi(env, { devices: this.devices, latest: this.latest, local: this.local, gate: this.gate });
+    this.video = new VideoService(env, this.gate.ingest, this.options.video);
     const hospital = this.options.hospital ?? {};
     this.encounter = new EncounterService(env, { gate: this.gate, broker: this.local.broker });
     this.audit = new AuditService(env, config.audit, hospital.publisher);
@@ -87,7 +92,7 @@ export class Controller {
     // Control first: a second daemon on the same socket fails before it touches a device. The audit log before the
     // setpoint service (intent is logged before any write). Devices last: consumers are listening before the first
     // record flows.
-    this.extensions = [this.control, this.latest, this.local, this.encounter, this.audit, ...(this.setpoints ? [this.setpoints] : []), this.devices];
+    this.extensions = [this.control, this.latest, this.local, this.encounter, this.audit, ...(this.setpoints ? [this.setpoints] : []), this.video, this.devices];
     this.sd = SdNotify.fromEnv(this.options.env ?? process.env, log);
     for (const ext of this.extensions) {
       try {

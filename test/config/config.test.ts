@@ -122,3 +122,32 @@ t.test('the daemon refuses to start on an invalid file', async (t) => {
   t.equal(res.code, 1);
   t.match(res.stderr, /not valid; not starting/);
 });
+
+t.test('cameras: defaults, per-source checks with lines, unique ids, live limits', async (t) => {
+  const { config } = parseConfig('vehicle: { id: V1 }\ncameras:\n  - id: cab\n    source: { type: rtsp, url: "rtsp://cam/s" }\n', '/etc/ambulink/vehicle.yaml', {});
+  t.match(config.cameras[0], { width: 1280, height: 720, fps: 30, encoders: ['libx264'], recordBitrateKbps: 2500, live: { enabled: true, minBitrateKbps: 300 }, source: { transport: 'tcp', timeoutMs: 5000 } });
+  t.match(config.video, { segmentSeconds: 10, stallTimeoutMs: 8000, retention: { evictUploadedBelowFreePercent: 15, alarmBelowFreePercent: 5, evictUnuploaded: false } });
+  const problems = problemsOf(`vehicle: { id: V1 }
+video:
+  recordDir: /rec|x
+  live: { url: "http://h:1" }
+cameras:
+  - id: a
+    source: { type: v4l2, devise: /dev/video0 }
+  - id: a
+    source: { type: usb }
+    encoders: [x265]
+`);
+  const byPath = (p: string) => problems.filter((x) => x.path === p);
+  t.match(byPath('video.live.url'), [{ line: 4 }]);
+  t.match(byPath('cameras[0].source.devise'), [{ line: 7, message: /did you mean "device"/ }]);
+  t.match(byPath('cameras[1].source.type'), [{ line: 9, message: /"usb" is not allowed/, hint: /test, v4l2, rtsp/ }]);
+  t.match(byPath('cameras[1].encoders[0]'), [{ line: 10, hint: /libx264, vaapi, nvenc, v4l2m2m/ }]);
+  const semantic = problemsOf(`vehicle: { id: V1 }
+video: { recordDir: /rec|x }
+cameras:
+  - { id: a, source: { type: test } }
+  - { id: a, source: { type: test }, live: { maxBitrateKbps: 200, minBitrateKbps: 300 } }
+`);
+  t.match(semantic, [{ path: 'video.recordDir', line: 2 }, { path: 'cameras[1].id', line: 5, message: /duplicate camera id/ }, { path: 'cameras[1].live', line: 5, message: /below minBitrateKbps/ }]);
+});

@@ -12,6 +12,7 @@ import { loadConfig, ConfigError, type VehicleConfig } from '../../config/index.
 import { callDaemon, demoDir } from '../../control/client.js';
 import { silentLogger } from '../../core/logger.js';
 import { packageRoot } from '../../core/paths.js';
+import { startHospitalStandIn } from '../../video/demo-ingest.js';
 import type { StatusReport } from '../../daemon/control-api.js';
 import type { CanonicalRecord } from '../../schema/index.js';
 import { EXIT, fail } from '../output.js';
@@ -96,6 +97,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   }
 
   const sims = await startSimulators(config).catch((err: Error) => fail(`cannot start the simulators: ${err.message}`));
+  const ingest = startHospitalStandIn(config);
   const logFile = join(dir, 'daemon.log');
   const logFd = openSync(logFile, 'a');
   const daemon = spawn(process.execPath, [cliPath(), 'run', '--config', configFile], { env, stdio: ['ignore', logFd, logFd] });
@@ -117,9 +119,10 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     [
       `ambulink demo — vehicle ${config.vehicle.id}, ${sims.length} simulated device(s)`,
       ...sims.map((s) => `  simulator   ${s.description}`),
+      ...(ingest ? [`  hospital    ${ingest.description}`] : []),
       `  daemon log  ${logFile}`,
       `  local MQTT  mqtt://${lb.host}:${lb.port}${user ? ` (user ${user.username}, password in ${user.passwordFile})` : ''}`,
-      '  try, in another terminal:  ambulink status   ambulink devices   ambulink watch   (from a source tree: ./scripts/ambulink …)',
+      '  try, in another terminal:  ambulink status   ambulink devices   ambulink watch   ambulink video status   (from a source tree: ./scripts/ambulink …)',
       user ? `                             mosquitto_sub -h ${lb.host} -p ${lb.port} -u ${user.username} -P ${password} -t 'ambulink/v1/#' -v` : '',
       '',
     ].join('\n') + '\n',
@@ -142,6 +145,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     clearTimeout(killer);
   }
   await Promise.all(sims.map((s) => s.stop()));
+  await ingest?.stop();
   rmSync(join(dir, 'data'), { recursive: true, force: true });
   process.stdout.write(`\ndemo stopped (daemon log kept in ${logFile})\n`);
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
