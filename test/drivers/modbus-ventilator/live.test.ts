@@ -190,10 +190,11 @@ t.test('Modbus RTU over a pty: values, a confirmed write, a detected fault, and 
   sim.armFault({ kind: 'ignore-write' });
   t.same(await writeAndConfirm(cap, 'fio2', 60), { outcome: 'mismatch', readBack: 40 });
 
-  sim.goSilent(10_000);
-  await d.waitForRecord<DeviceRecord>((r) => r.kind === 'device' && r.state === 'disconnected' && /no answer/.test(r.error ?? ''), 'the driver giving up the silent link');
+  // Silent long enough that even a heavily loaded machine sees whole poll cycles go unanswered.
+  sim.goSilent(40_000);
+  await d.waitForRecord<DeviceRecord>((r) => r.kind === 'device' && r.state === 'disconnected' && /no answer/.test(r.error ?? ''), 'the driver giving up the silent link', 60_000);
   const mark = d.records.length;
-  await waitFor(() => d.records.slice(mark).some((r) => r.kind === 'numeric' && r.label === 'VTe' && r.validity === 'valid'), 'values after the device answers again', 60_000);
+  await waitFor(() => d.records.slice(mark).some((r) => r.kind === 'numeric' && r.label === 'VTe' && r.validity === 'valid'), 'values after the device answers again', 90_000);
   t.ok(d.controller.devices!.supervisor('vent2')!.status().counters.reconnects >= 1, 'the link was reopened');
 });
 
