@@ -9,7 +9,8 @@ import { nmea0183 } from './nmea0183/index.js';
 import { philipsIntellivue } from './philips-intellivue/index.js';
 import { poct1a } from './poct1a/index.js';
 
-export const drivers: readonly AnyDriver[] = [nmea0183, geS5, hl7Pcd01, philipsIntellivue, draegerMedibus, modbusVentilator, astm, poct1a];
+const registry: AnyDriver[] = [nmea0183, geS5, hl7Pcd01, philipsIntellivue, draegerMedibus, modbusVentilator, astm, poct1a];
+export const drivers: readonly AnyDriver[] = registry;
 
 const byName = new Map(drivers.map((d) => [d.name, d]));
 
@@ -19,4 +20,14 @@ export function findDriver(name: string): AnyDriver | undefined {
 
 export function driverNames(): string[] {
   return drivers.map((d) => d.name);
+}
+
+/**
+ * Adds a driver outside the registry (a test's own device, a bench tool), before the vehicle config schema is first
+ * built: the schema is made from this list when src/config is first imported.
+ */
+export function registerDriver(driver: AnyDriver): void {
+  if (byName.has(driver.name)) return;
+  registry.push(driver);
+  byName.set(driver.name, driver);
 }

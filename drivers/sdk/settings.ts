@@ -24,10 +24,23 @@ export class SettingWriteError extends Error {
   }
 }
 
+/**
+ * What a device may say when it acknowledges a write. `applied`: the device chose the next best value (BICEPS
+ * FinMod) — only the device may do so; the gateway never rounds. Most devices (Modbus) say nothing.
+ */
+export interface WriteAck {
+  readonly applied?: number;
+}
+
+/** The device's operating mode (BICEPS MDS mode): only `normal` accepts remote setpoints. */
+export type OperatingMode = 'normal' | 'demo' | 'service' | 'maintenance';
+
 export interface SettingCapability {
   list(): readonly WritableSetting[];
   /** Exactly one write of the value, no retry. Resolves when the device acknowledged it. */
-  write(name: string, value: number): Promise<void>;
+  write(name: string, value: number): Promise<void | WriteAck>;
   /** A fresh read of the setting from the device (never a cached value). */
   readBack(name: string): Promise<number>;
+  /** A fresh read of the operating mode, for devices that report one (absent: judged from the records' validity). */
+  operatingMode?(): Promise<OperatingMode>;
 }

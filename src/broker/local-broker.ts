@@ -17,6 +17,14 @@ export interface LocalBrokerSettings {
 
 type Role = LocalBrokerUserConfig['role'];
 
+/** A crew action as published on the local broker by an authenticated crew client. */
+export interface CrewAction {
+  /** The topic below the crew prefix, e.g. "setpoint/confirm". */
+  action: string;
+  payload: Buffer;
+  username: string;
+}
+
 interface Credential {
   digest: Buffer;
   role: Role;
@@ -32,6 +40,8 @@ export class LocalBroker {
   private broker: Aedes | undefined;
   private server: net.Server | undefined;
   private readonly roles = new WeakMap<Client, Role>();
+  private readonly usernames = new WeakMap<Client, string>();
+  private readonly crewListeners: Array<(action: CrewAction) => void> = [];
   private credentials = new Map<string, Credential>();
   private boundPort = 0;
 
@@ -71,6 +81,7 @@ export class LocalBroker {
           return done(authError('bad username or password'), false);
         }
         this.roles.set(client, cred.role);
+        this.usernames.set(client, username!);
         done(null, true);
       },
       authorizePublish: (client, packet, done) => {
@@ -89,6 +100,12 @@ export class LocalBroker {
       },
     });
     this.broker = broker;
+    broker.on('publish', (packet, client) => {
+      // Only what an authenticated crew client published under crew/ (authorizePublish let nothing else through).
+      if (!client || this.roles.get(client) !== 'crew' || !packet.topic.startsWith(`${this.topics.crew}/`)) return;
+      const action: CrewAction = { action: packet.topic.slice(this.topics.crew.length + 1), payload: Buffer.from(packet.payload), username: this.usernames.get(client) ?? '' };
+      for (const listener of this.crewListeners) listener(action);
+    });
     const server = net.createServer(broker.handle);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -99,6 +116,11 @@ export class LocalBroker {
     });
     this.boundPort = (server.address() as net.AddressInfo).port;
     this.log.info({ host: this.settings.host, port: this.boundPort, users: this.credentials.size }, 'local broker listening');
+  }
+
+  /** Crew actions (confirmations, encounter open/close) for the services that act on them. */
+  onCrewAction(listener: (action: CrewAction) => void): void {
+    this.crewListeners.push(listener);
   }
 
   publish(topic: string, payload: string | Buffer, options: { qos?: 0 | 1; retain?: boolean } = {}): void {

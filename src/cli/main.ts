@@ -13,6 +13,9 @@ import { devicesCommand, statusCommand } from './commands/status.js';
 import { videoStatusCommand, videoVerifyCommand } from './commands/video.js';
 import { watchCommand } from './commands/watch.js';
 import { EXIT } from './output.js';
+import { exportCommand, tailCommand, verifyCommand } from './commands/audit.js';
+import { encounterClose, encounterOpen, encounterShow } from './commands/encounter.js';
+import { decideCommand, keygenCommand, pendingCommand, reloadPolicyCommand, signCommandCli, stateCommand } from './commands/setpoint.js';
 
 // `ambulink decode … | head` closes the pipe early: that is the reader's choice, not an error.
 // A command that started something (the demo's daemon and simulators) stops it as on Ctrl-C; later writes to
@@ -144,5 +147,110 @@ video
   .option('--json', 'machine-readable output')
   .option(...socketOption)
   .action(async (o) => exitWith(await videoVerifyCommand(o)));
+
+const collect = (v: string, list: string[] = []) => [...list, v];
+const setpoint = program.command('setpoint').description('remote ventilator setpoints: hospital-side signing tools and crew confirmation');
+setpoint
+  .command('keygen')
+  .description('make an Ed25519 key pair (clinician, AI service or policy authority): OUT.key and OUT.pub')
+  .requiredOption('--out <prefix>', 'file name prefix')
+  .action((o) => exitWith(keygenCommand(o)));
+setpoint
+  .command('sign')
+  .description('sign a setpoint command (printed as JSON, to publish on …/cmd/{device}/setpoint) or, with --policy, a policy')
+  .requiredOption('--key <file>', 'private key of the issuer (or of the policy authority with --policy)')
+  .option('--id <id>', 'the issuer, as named in the policy')
+  .option('--approver-key <file>', "a second clinician's private key (repeatable)", collect)
+  .option('--approver-id <id>', 'that clinician, as named in the policy (repeatable, in the same order)', collect)
+  .option('--policy <file>', 'sign this policy body instead of a command')
+  .option('--from-state <file>', 'output of `ambulink setpoint state DEVICE --json`: vehicle, device, encounter, state version, current value')
+  .option('--vehicle <id>')
+  .option('--device <id>')
+  .option('--encounter <id>')
+  .option('--param <name>', 'writable setting, e.g. fio2')
+  .option('--value <n>', 'new value, on the device grid')
+  .option('--unit <ucum>')
+  .option('--current <n>', 'the value the sender sees now')
+  .option('--state-version <n>')
+  .option('--policy-version <n>')
+  .option('--seq <n>', 'per-issuer sequence number (default: now in ms)')
+  .option('--lease <id>', 'lease id (hex; default: a new lease)')
+  .option('--lifetime <s>', 'seconds until it expires (default 30, at most 60)')
+  .option('--origin <origin>', 'clinician or ai-recommendation')
+  .action((o) => exitWith(signCommandCli(o)));
+setpoint
+  .command('pending')
+  .description('remote setpoints waiting (for the crew, or in the queue)')
+  .option('--json', 'machine-readable output')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await pendingCommand(o)));
+setpoint
+  .command('confirm')
+  .description('the crew confirms a pending remote setpoint')
+  .argument('<commandId>')
+  .option(...socketOption)
+  .action(async (id: string, o) => exitWith(await decideCommand('confirm', id, o)));
+setpoint
+  .command('reject')
+  .description('the crew rejects a pending remote setpoint')
+  .argument('<commandId>')
+  .option(...socketOption)
+  .action(async (id: string, o) => exitWith(await decideCommand('reject', id, o)));
+setpoint
+  .command('reload-policy')
+  .description('read the signed setpoint policy again (after replacing the file); exit 1 if it is not valid')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await reloadPolicyCommand(o)));
+setpoint
+  .command('state')
+  .description("a device's setpoint context: encounter, state version, writable settings and values, lease")
+  .argument('<device>')
+  .option('--json', 'one line of JSON (input for `setpoint sign --from-state`)')
+  .option(...socketOption)
+  .action(async (device: string, o) => exitWith(await stateCommand(device, o)));
+
+const encounter = program.command('encounter').description('the patient encounter: stamped on every record while open');
+encounter
+  .command('open')
+  .description('open an encounter (closes the open one); sex and height (or PBW) enable tidal-volume limits')
+  .option('--sex <male|female>')
+  .option('--height <cm>', 'height in cm (120–220)')
+  .option('--pbw <kg>', 'predicted body weight, when the height is unknown')
+  .option('--age-band <band>', 'neonate, infant, child, adolescent, adult, older-adult')
+  .option('--weight <kg>')
+  .option('--id <id>', 'encounter id (default: generated)')
+  .option('--json', 'machine-readable output')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await encounterOpen(o)));
+encounter
+  .command('close')
+  .description('close the open encounter')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await encounterClose(o)));
+encounter
+  .command('show')
+  .description('the open encounter (exit 1 when none)')
+  .option('--json', 'machine-readable output')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await encounterShow(o)));
+
+const auditWhere = (c: Command) =>
+  c
+    .option('-c, --config <file>', 'vehicle YAML (its storage.dataDir)', '/etc/ambulink/vehicle.yaml')
+    .option('--data-dir <dir>', 'the data directory instead of --config')
+    .option('--dir <dir>', 'a directory made by `audit export`')
+    .option('--public-key <file>', "the gateway's public key (default: <dataDir>/keys/gateway.pub)");
+const audit = program.command('audit').description('the tamper-evident audit log');
+auditWhere(audit.command('verify').description('check the log and its checkpoints: exit 0 intact, 1 with the first bad sequence number'))
+  .option('--witness <file>', 'checkpoints as the hospital received them, one JSON per line')
+  .option('--json', 'machine-readable output')
+  .action((o) => exitWith(verifyCommand(o)));
+auditWhere(audit.command('tail').description('the last entries'))
+  .option('-n, --lines <n>', 'how many', '20')
+  .option('--json', 'one entry per line as JSON')
+  .action((o) => exitWith(tailCommand(o)));
+auditWhere(audit.command('export').description('copy the log, its checkpoints and the gateway public key, for verification elsewhere'))
+  .requiredOption('-o, --output <dir>')
+  .action((o) => exitWith(exportCommand(o)));
 
 await program.parseAsync(process.argv);

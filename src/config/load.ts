@@ -127,6 +127,8 @@ function resolvePaths(config: VehicleConfig, base: string): void {
   config.storage.dataDir = abs(config.storage.dataDir);
   config.control.socket = abs(config.control.socket);
   for (const user of config.localBroker.users) user.passwordFile = abs(user.passwordFile);
+  config.setpoints.policyFile = abs(config.setpoints.policyFile);
+  config.setpoints.authorityKeyFile = abs(config.setpoints.authorityKeyFile);
   const video = config.video;
   if (video.recordDir) video.recordDir = abs(video.recordDir);
   if (video.live?.passphraseFile) video.live.passphraseFile = abs(video.live.passphraseFile);

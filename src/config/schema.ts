@@ -186,6 +186,55 @@ const Video = Type.Object(
   { additionalProperties: false, default: {}, description: 'Camera pipeline settings shared by all cameras' },
 );
 
+const Setpoints = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false, description: 'Accept remote ventilator setpoints from the hospital (through the uplink)' }),
+    policyFile: Type.String({ default: '/etc/ambulink/setpoint-policy.json', description: 'Signed policy: trusted clinician keys, roles, revocations, clinical limits' }),
+    authorityKeyFile: Type.String({ default: '/etc/ambulink/policy-authority.pub', description: "PEM public key of the policy authority that signs the policy" }),
+    confirm: Type.Object(
+      {
+        required: Type.Boolean({ default: true, description: 'The crew must confirm every remote setpoint' }),
+        timeoutS: Type.Integer({ minimum: 5, maximum: 300, default: 30 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    maxLifetimeS: Type.Integer({ minimum: 5, maximum: 60, default: 60, description: 'Longest accepted expiresAt − issuedAt' }),
+    skewS: Type.Integer({ minimum: 0, maximum: 5, default: 5, description: 'Clock skew allowed before issuedAt/notBefore' }),
+    queueLength: Type.Integer({ minimum: 1, maximum: 10, default: 4, description: 'Commands queued per device; more are refused' }),
+    maxTimeToFinishMs: Type.Integer({ minimum: 500, default: 5000, description: 'Write plus readback must finish within this' }),
+    readbackIntervalMs: Type.Integer({ minimum: 50, default: 250 }),
+    leaseS: Type.Integer({ minimum: 10, default: 600, description: 'Remote authority lapses after this long without a command' }),
+    vitalsDevice: Type.Optional(Type.String({ description: 'Device whose SpO2 the interlocks read (default: the freshest of any)' })),
+    rateLimit: Type.Object(
+      {
+        perMinute: Type.Integer({ minimum: 1, default: 6 }),
+        failuresBeforeSuspend: Type.Integer({ minimum: 1, default: 5 }),
+        failureWindowS: Type.Integer({ minimum: 1, default: 300 }),
+        suspendS: Type.Integer({ minimum: 1, default: 300 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    time: Type.Object(
+      {
+        requireSync: Type.Boolean({ default: true, description: 'Refuse remote setpoints while the clock is not synchronised' }),
+        syncFile: Type.String({ default: '/run/systemd/timesync/synchronized', description: "The time service's synchronised flag (touched on every sync)" }),
+        stepThresholdMs: Type.Integer({ minimum: 100, default: 1000 }),
+        checkIntervalMs: Type.Integer({ minimum: 100, default: 1000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Remote ventilator setpoints (see the README: Remote setpoints and the audit log)' },
+);
+
+const Audit = Type.Object(
+  {
+    checkpointEvery: Type.Integer({ minimum: 1, default: 100, description: 'Sign a checkpoint after this many entries' }),
+    checkpointIntervalS: Type.Integer({ minimum: 1, default: 60, description: '… and at least this often while entries are written' }),
+  },
+  { additionalProperties: false, default: {}, description: 'The tamper-evident audit log in <dataDir>/audit' },
+);
+
 const driverNames = drivers.map((d) => d.name);
 
 /** A device: the core keys, with the transport and options checked per transport type and per driver. */
@@ -242,6 +291,8 @@ export const VehicleConfigSchema = Type.Object(
     video: Video,
     cameras: Type.Array(Camera, { default: [], description: 'Cameras: one ffmpeg and one encode each' }),
     policies: Policies,
+    setpoints: Setpoints,
+    audit: Audit,
   },
   { additionalProperties: false, $id: SCHEMA_ID, title: 'ambulink vehicle configuration' },
 );

@@ -13,6 +13,12 @@ export interface Topics {
   readonly loss: string;
   /** Crew actions on the local broker (confirmations); only the crew role may publish here. */
   readonly crew: string;
+  /** Hospital → vehicle: a setpoint command for one device (inbound on the uplink). */
+  setpoint(device: string): string;
+  /** Vehicle → hospital: the outcome of a setpoint command. */
+  setpointResult(device: string): string;
+  /** Vehicle → hospital: signed audit-log checkpoints (the hospital is the witness). */
+  readonly auditCheckpoint: string;
   /** Where a record goes. */
   forRecord(record: CanonicalRecord): string;
 }
@@ -26,6 +32,9 @@ export function topicsFor(vehicle: string): Topics {
     alarm: (device) => `${root}/alarm/${device}`,
     loss: `${root}/loss`,
     crew: `${root}/crew`,
+    setpoint: (device) => `${root}/cmd/${device}/setpoint`,
+    setpointResult: (device) => `${root}/cmd/${device}/setpoint/result`,
+    auditCheckpoint: `${root}/audit/checkpoint`,
     forRecord: (r) => (r.kind === 'alarm' ? `${root}/alarm/${r.device}` : `${root}/data/${r.device}/${r.kind}`),
   };
 }

@@ -8,6 +8,10 @@ import { SdNotify } from '../core/sd-notify.js';
 import { topicsFor } from '../core/topics.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ControlServer } from '../control/server.js';
+import { AuditService } from '../audit/service.js';
+import type { HospitalChannel } from '../core/hospital-channel.js';
+import { EncounterService } from '../encounter/service.js';
+import { SetpointService } from '../setpoints/service.js';
 import { ControlApi } from './control-api.js';
 import type { DaemonEnv, DaemonEvents, Extension } from './context.js';
 import { DeviceManager } from './device-manager.js';
@@ -21,6 +25,8 @@ export interface ControllerOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly env?: NodeJS.ProcessEnv;
+  /** How setpoint commands arrive and results and checkpoints leave (the uplink and its outbox). */
+  readonly hospital?: HospitalChannel;
   /** Video settings that are not configuration (tests stage a full disk through them). */
   readonly video?: VideoServiceOptions;
 }
@@ -35,6 +41,9 @@ export class Controller {
   latest: LatestValues | undefined;
   local: LocalPublisher | undefined;
   control: ControlApi | undefined;
+  encounter: EncounterService | undefined;
+  audit: AuditService | undefined;
+  setpoints: SetpointService | undefined;
   video: VideoService | undefined;
 
   constructor(private readonly options: ControllerOptions) {}
@@ -65,9 +74,25 @@ export class Controller {
     this.devices = new DeviceManager(env, this.gate.ingest);
     this.control = new ControlApi(env, { devices: this.devices, latest: this.latest, local: this.local, gate: this.gate });
     this.video = new VideoService(env, this.gate.ingest, this.options.video);
-    // Control first: a second daemon on the same socket fails before it touches a device. Devices last: consumers
-    // are listening before the first record flows.
-    this.extensions = [this.control, this.latest, this.local, this.video, this.devices];
+    const hospital = this.options.hospital ?? {};
+    this.encounter = new EncounterService(env, { gate: this.gate, broker: this.local.broker });
+    this.audit = new AuditService(env, config.audit, hospital.publisher);
+    const devices = this.devices;
+    this.setpoints = config.setpoints.enabled
+      ? new SetpointService(env, config.setpoints, {
+          audit: this.audit,
+          encounter: this.encounter,
+          latest: this.latest,
+          devices: { exists: (id) => config.devices.some((d) => d.id === id && d.enabled), settings: (id) => devices.supervisor(id)?.settings() },
+          broker: this.local.broker,
+          hospital,
+          ingest: this.gate.ingest,
+        })
+      : undefined;
+    // Control first: a second daemon on the same socket fails before it touches a device. The audit log before the
+    // setpoint service (intent is logged before any write). Devices last: consumers are listening before the first
+    // record flows.
+    this.extensions = [this.control, this.latest, this.local, this.encounter, this.audit, ...(this.setpoints ? [this.setpoints] : []), this.video, this.devices];
     this.sd = SdNotify.fromEnv(this.options.env ?? process.env, log);
     for (const ext of this.extensions) {
       try {

@@ -38,7 +38,7 @@ export interface TestDaemon {
 export async function startDaemon(
   t: TestLike,
   config: Record<string, unknown>,
-  options: { env?: NodeJS.ProcessEnv; dir?: string; video?: ControllerOptions['video'] } = {},
+  options: { env?: NodeJS.ProcessEnv; dir?: string; video?: ControllerOptions['video']; controller?: Partial<Pick<ControllerOptions, 'clock' | 'hospital'>> } = {},
 ): Promise<TestDaemon> {
   const dir = options.dir ?? tempDir(t);
   const full = {
@@ -60,7 +60,7 @@ export async function startDaemon(
     },
   });
   const log = createLogger('debug', sink);
-  const controller = new Controller({ loaded, log, env: options.env ?? {}, ...(options.video ? { video: options.video } : {}) });
+  const controller = new Controller({ loaded, log, env: options.env ?? {}, ...(options.video ? { video: options.video } : {}), ...options.controller });
   const records: CanonicalRecord[] = [];
   let stopped = false;
   await controller.start();
