@@ -1,7 +1,7 @@
 // Loads and validates a vehicle YAML. Every problem is reported with file, line, column, the JSON path, what is
 // wrong and what to do; all problems at once, so a technician fixes the file in one pass.
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 import { findDriver } from '../../drivers/index.js';
@@ -127,6 +127,13 @@ function resolvePaths(config: VehicleConfig, base: string): void {
   config.storage.dataDir = abs(config.storage.dataDir);
   config.control.socket = abs(config.control.socket);
   for (const user of config.localBroker.users) user.passwordFile = abs(user.passwordFile);
+  config.outbox.dir = abs(config.outbox.dir ?? join(config.storage.dataDir, 'outbox'));
+  const uplink = config.uplink;
+  if (uplink) {
+    if (uplink.passwordFile) uplink.passwordFile = abs(uplink.passwordFile);
+    const tls = uplink.tls;
+    if (tls) for (const k of ['ca', 'cert', 'key', 'passphraseFile'] as const) if (tls[k]) tls[k] = abs(tls[k]);
+  }
 }
 
 /** ajv also reports the `if` that selected a failing `then`, and `allOf`/`anyOf` wrappers: noise for a reader. */
@@ -295,5 +302,18 @@ function semanticProblems(config: VehicleConfig, doc: Document, file: string, at
       problems.push({ file, ...where, path: `devices[${i}].driver`, message: `no driver "${device.driver}"` });
     }
   });
+  const tls = config.uplink?.tls;
+  if (tls && Boolean(tls.cert) !== Boolean(tls.key)) {
+    problems.push({
+      file,
+      ...position(nodeAt(doc, ['uplink', 'tls']), at),
+      path: 'uplink.tls',
+      message: 'a client certificate needs its key, and a key its certificate',
+      hint: 'give both cert and key for mutual TLS, or neither',
+    });
+  }
+  if (config.uplink?.passwordFile && !config.uplink.username) {
+    problems.push({ file, ...position(nodeAt(doc, ['uplink', 'passwordFile']), at), path: 'uplink.passwordFile', message: 'a password without a username', hint: 'add uplink.username' });
+  }
   return problems;
 }
