@@ -8,6 +8,8 @@ import { SdNotify } from '../core/sd-notify.js';
 import { topicsFor } from '../core/topics.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ControlServer } from '../control/server.js';
+import { OutboxExtension } from '../outbox/index.js';
+import { UplinkExtension } from '../uplink/index.js';
 import { ControlApi } from './control-api.js';
 import type { DaemonEnv, DaemonEvents, Extension } from './context.js';
 import { DeviceManager } from './device-manager.js';
@@ -32,6 +34,9 @@ export class Controller {
   latest: LatestValues | undefined;
   local: LocalPublisher | undefined;
   control: ControlApi | undefined;
+  /** The durable queue to the hospital (`outbox.queue`), and the link (`uplink.link`): for services that send or receive. */
+  outbox: OutboxExtension | undefined;
+  uplink: UplinkExtension | undefined;
 
   constructor(private readonly options: ControllerOptions) {}
 
@@ -60,9 +65,12 @@ export class Controller {
     this.local = new LocalPublisher(env);
     this.devices = new DeviceManager(env, this.gate.ingest);
     this.control = new ControlApi(env, { devices: this.devices, latest: this.latest, local: this.local, gate: this.gate });
+    this.outbox = new OutboxExtension(env);
+    this.uplink = new UplinkExtension(env, this.outbox.queue);
     // Control first: a second daemon on the same socket fails before it touches a device. Devices last: consumers
-    // are listening before the first record flows.
-    this.extensions = [this.control, this.latest, this.local, this.devices];
+    // (the outbox among them) are listening before the first record flows. Stopped in reverse: devices first, then the
+    // uplink says goodbye, then the outbox writes what is left.
+    this.extensions = [this.control, this.latest, this.local, this.outbox, this.uplink, this.devices];
     this.sd = SdNotify.fromEnv(this.options.env ?? process.env, log);
     for (const ext of this.extensions) {
       try {
