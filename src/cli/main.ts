@@ -8,7 +8,9 @@ import { decodeCommand } from './commands/decode.js';
 import { demoCommand } from './commands/demo.js';
 import { runDaemon } from './commands/run.js';
 import { simCommand, simHelp } from './commands/sim.js';
+import { outboxCommand } from './commands/outbox.js';
 import { devicesCommand, statusCommand } from './commands/status.js';
+import { tailCommand } from './commands/tail.js';
 import { watchCommand } from './commands/watch.js';
 import { EXIT } from './output.js';
 
@@ -57,6 +59,31 @@ program
   .option('--json', 'machine-readable output')
   .option(...socketOption)
   .action(async (o) => exitWith(await devicesCommand(o)));
+
+program
+  .command('outbox')
+  .description('the store-and-forward outbox per priority class, and the uplink (exit 1 if storage, a quota or the link needs attention)')
+  .option('--json', 'machine-readable output (with every stream and its last seq)')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await outboxCommand(o)));
+
+program
+  .command('tail')
+  .description('follow what a broker (the hospital, or the demo stand-in) receives from ambulink: stream, seq, historical')
+  .requiredOption('-b, --broker <url>', 'broker URL, e.g. mqtt://127.0.0.1:11884 or mqtts://broker.hospital.example:8883')
+  .option('--vehicle <id>', 'only this vehicle (default: all)')
+  .option('--topic <filter>', 'MQTT topic filter (default: ambulink/v1/{vehicle}/#)')
+  .option('--json', 'one JSON object per message (NDJSON)')
+  .option('-u, --username <name>')
+  .option('--password-file <file>')
+  .option('--ca <file>', 'CA certificate (PEM)')
+  .option('--cert <file>', 'client certificate (PEM)')
+  .option('--key <file>', 'client key (PEM)')
+  .option('--insecure', 'do not verify the broker certificate')
+  .option('--protocol <version>', 'MQTT version: 4 (3.1.1, default) or 5', '4')
+  .option('--count <n>', 'stop after n messages')
+  .option('--seconds <n>', 'stop after n seconds')
+  .action(async (o) => exitWith(await tailCommand(o)));
 
 program
   .command('watch')

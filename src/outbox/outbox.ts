@@ -35,9 +35,9 @@ const ALARM = classIndex('alarm');
 /** Most records in one write. */
 const MAX_BATCH = 2000;
 /** Backlog read from disk a chunk at a time, and read again when fewer than this many are buffered. */
-const READ_CHUNK = 1000;
-const REFILL_BELOW = 500;
-const REFILL_BELOW_BYTES = 2 * 1024 * 1024;
+const READ_CHUNK = 2000;
+const REFILL_BELOW = 2500;
+const REFILL_BELOW_BYTES = 4 * 1024 * 1024;
 /** Live records held in memory while the link is slower than the intake; past this they are read back as backlog. */
 const HOT_LIMIT_BYTES = 8 * 1024 * 1024;
 /** Evict or expire down to this share of a quota, so that one new record does not evict one old record each time. */
@@ -376,9 +376,12 @@ export class Outbox implements MessageSource {
   // ---------------------------------------------------------------------------------------------------------------
   // Intake
 
-  /** A validated record from the bus. The hot path: one JSON.stringify, one buffer, no awaits. */
-  enqueueRecord(record: CanonicalRecord): void {
-    if (this.mode === 'closed') return;
+  /**
+   * A validated record from the bus. The hot path: one JSON.stringify, one buffer, no awaits. Returns the seq it got
+   * (undefined while storage has not opened yet, or after stop).
+   */
+  enqueueRecord(record: CanonicalRecord): number | undefined {
+    if (this.mode === 'closed') return undefined;
     let r = record;
     if (r.seq !== undefined || r.historical !== undefined) {
       const { seq: _seq, historical: _historical, ...rest } = r;
@@ -387,7 +390,7 @@ export class Outbox implements MessageSource {
     const body = JSON.stringify(r).slice(1);
     const cls = classOfKind(r.kind);
     const name = r.kind === 'loss' ? LOSS_STREAM : `${r.device}/${r.kind}`;
-    this.accept(name, cls, this.options.topics.forRecord(r), body);
+    return this.accept(name, cls, this.options.topics.forRecord(r), body);
   }
 
   /** A service's message (setpoint result, audit checkpoint, health): durable like records, resolved once stored. */
@@ -407,17 +410,23 @@ export class Outbox implements MessageSource {
     });
   }
 
-  private accept(name: string, cls: ClassIndex, topic: string, body: string, settle?: (receipt: EnqueueReceipt) => void): void {
+  private accept(name: string, cls: ClassIndex, topic: string, body: string, settle?: (receipt: EnqueueReceipt) => void): number | undefined {
     const at = this.options.clock.wallMs();
     if (this.mode === 'opening') {
       this.hold({ stream: name, cls, topic, body, at, ...(settle ? { settle } : {}) });
-      return;
+      return undefined;
     }
     const stream = this.streamFor(name, cls, topic);
     const e = this.makeEntry(stream, body, at);
     if (settle) e.settle = (durable) => settle({ stream: name, seq: String(e.seq), durable });
     this.putQueue.push(e);
     this.scheduleWrite();
+    return e.seq;
+  }
+
+  /** Records accepted but not yet sent or read back: the intake's backlog in memory (for load generators and tests). */
+  get queued(): number {
+    return this.putQueue.length + this.waiting.length + this.hot.reduce((n, q) => n + q.count, 0);
   }
 
   private makeEntry(stream: StreamState, body: string, at: number): Entry {

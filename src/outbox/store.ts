@@ -96,19 +96,22 @@ export class Store {
     return this.db;
   }
 
+  /** One atomic write. A chained batch: it hands each operation to LevelDB at once, several times cheaper than an array. */
   write(ops: BatchOp[], sync: boolean): Promise<void> {
-    return this.live().batch(ops, { sync });
+    const batch = this.live().batch();
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+    return batch.write({ sync });
   }
 
-  /** Records of a class with afterId < id < beforeId, in order, at most `limit`. */
+  /** Records of a class with afterId < id < beforeId, in order, at most `limit` (fewer only at the end of the range). */
   async readRange(cls: ClassIndex, afterId: number, beforeId: number, limit: number): Promise<Array<[number, Buffer]>> {
-    const it = this.live().iterator({ gt: recordKey(cls, afterId), lt: recordKey(cls, beforeId), limit, fillCache: false });
-    try {
-      const rows = await it.nextv(limit);
-      return rows.map(([k, v]) => [idOfKey(k), v]);
-    } finally {
-      await it.close();
-    }
+    const rows = await this.live()
+      .iterator({ gt: recordKey(cls, afterId), lt: recordKey(cls, beforeId), limit, fillCache: false, highWaterMarkBytes: 256 * 1024 })
+      .all();
+    return rows.map(([k, v]) => [idOfKey(k), v]);
   }
 
   async hasMany(keys: Buffer[]): Promise<boolean[]> {
