@@ -52,12 +52,13 @@ export async function startHospitalConsumer(
     checker.add(envelope);
     consumer.onEnvelope?.(envelope, topic);
   });
+  // Subscribe on every connection the broker does not resume (a restarted broker without the session, a clean one);
+  // ready once the first SUBACK is in, so that nothing published from then on is missed.
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error) => reject(err);
     client.once('error', fail);
-    client.once('connect', (connack) => {
+    client.on('connect', (connack) => {
       client.off('error', fail);
-      // A resumed session keeps its subscription; subscribing again is harmless.
       if (connack.sessionPresent) return resolve();
       client.subscribe(filter, { qos: 1 }, (err) => (err ? reject(err) : resolve()));
     });

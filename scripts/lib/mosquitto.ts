@@ -59,6 +59,8 @@ async function launch(options: MosquittoOptions, port: number): Promise<Mosquitt
     'log_type error',
     'log_type warning',
     'max_queued_messages 0',
+    // Started as root, mosquitto would switch to its own user and could no longer read our private temp dirs.
+    ...(process.getuid?.() === 0 ? ['user root'] : []),
     'max_inflight_messages 20',
     ...(options.nodelay === false ? [] : ['set_tcp_nodelay true']),
     ...(options.tls
