@@ -29,6 +29,14 @@ import { StreamChecker } from './lib/stream-checker.js';
 const SELF = fileURLToPath(import.meta.url);
 type Figures = Record<string, number>;
 
+/**
+ * V8 settings for the gateway's processes, as the README recommends for the daemon (NODE_OPTIONS in the systemd unit):
+ * without them V8 lets the heap grow to 200+ MB of mostly garbage during a fast drain. The ceiling and the brokers run
+ * with Node's defaults.
+ */
+const GATEWAY_FLAGS = (process.env.AMBULINK_BENCH_NODE_FLAGS ?? '--max-semi-space-size=4 --max-old-space-size=160').split(/\s+/).filter(Boolean);
+const GATEWAY_PHASES = new Set(['throughput', 'latency', 'fill', 'drain', 'intake-until-killed']);
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Child mode: one phase, one JSON line.
 
@@ -69,7 +77,8 @@ async function runPhase(argv: string[]): Promise<void> {
 }
 
 function child(args: string[], onLine?: (line: string) => void): { done: Promise<Figures>; kill: (s: NodeJS.Signals) => void; pid: number | undefined } {
-  const p = spawn(process.execPath, ['--max-old-space-size=512', SELF, '--phase', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const flags = GATEWAY_PHASES.has(args[0]!) ? GATEWAY_FLAGS : [];
+  const p = spawn(process.execPath, [...flags, SELF, '--phase', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   let result: Figures | undefined;
   p.stdout.on('data', (d: Buffer) => {
@@ -151,6 +160,8 @@ async function main(): Promise<void> {
   const notes = results.notes as string[];
   log(`ambulink bench ${quick ? '(quick) ' : ''}— work dir ${work}`);
   log('mosquitto (Debian) runs with set_tcp_nodelay true; aedes 1.2 in its own process (MQTT 3.1.1).');
+  log(`gateway processes run with node ${GATEWAY_FLAGS.join(' ') || '(defaults)'}; the ceiling and the brokers with Node's defaults.`);
+  results.gatewayNodeFlags = GATEWAY_FLAGS.join(' ');
   const mosquitto = await startMosquitto({ dir: join(work, 'mosquitto'), nodelay: true });
   const aedes = await startAedesProcess();
   let dirN = 0;

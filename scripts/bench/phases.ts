@@ -111,7 +111,7 @@ export async function fill(dir: string, count: number): Promise<Record<string, n
   const rss = new RssSampler();
   const p = await startPipeline(dir, undefined, 4);
   const t0 = performance.now();
-  await feedFlatOut(p, count + p.devices.length, 20_000);
+  await feedFlatOut(p, count + p.devices.length);
   await p.outbox.flush();
   const seconds = (performance.now() - t0) / 1000;
   const stored = p.outbox.stats().records;

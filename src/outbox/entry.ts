@@ -1,7 +1,7 @@
 // A stored record as the outbox holds it in memory: while it waits to be sent, is in flight, or waits for its
 // deletion after the PUBACK. Only a bounded number of entries is ever in memory; the backlog stays on disk.
 import type { ClassIndex } from './classes.js';
-import { VALUE_HEADER } from './codec.js';
+import { KEY_BYTES, payloadOfValue } from './codec.js';
 
 export interface StreamState {
   readonly name: string;
@@ -32,13 +32,20 @@ export const enum EntryState {
 export interface Entry {
   /** Position in its class's on-disk order (assigned when the entry is committed or taken into the ring). */
   id: number;
+  /** Its LevelDB key, once it has an id. */
+  key: string;
   readonly cls: ClassIndex;
   readonly stream: StreamState;
   readonly seq: number;
   /** Wall-clock ms when the outbox took it. */
   readonly at: number;
-  /** The LevelDB value: header, then the JSON payload (with its "seq"). */
-  value: Buffer;
+  /**
+   * The LevelDB value: header, then the JSON payload (with its "seq"). Emptied once a stored entry's message is built:
+   * if it must go again, it is read again from disk.
+   */
+  value: string;
+  /** Bytes it counts against its quota: key and value (UTF-8), as LevelDB stores them before compression. */
+  size: number;
   /** True once it is on disk. */
   durable: boolean;
   /** Read back from disk (backlog) rather than sent as it arrived. */
@@ -48,11 +55,15 @@ export interface Entry {
   settle?: (durable: boolean) => void;
 }
 
-/** Bytes an entry counts against its quota: key and value, as LevelDB stores them before compression. */
-export function entrySize(e: Entry): number {
-  return 10 + e.value.length;
+/** Quota bytes of a stored value: its key and its UTF-8 text. */
+export function entrySizeOf(value: string): number {
+  return KEY_BYTES + Buffer.byteLength(value);
 }
 
-export function payloadOf(e: Entry): Buffer {
-  return e.value.subarray(VALUE_HEADER);
+export function entrySize(e: Entry): number {
+  return e.size;
+}
+
+export function payloadOf(e: Entry): string {
+  return payloadOfValue(e.value);
 }

@@ -12,26 +12,18 @@ import { payloadOf } from './entry.js';
 
 export const ENVELOPE_VERSION = 1;
 
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']}');
-const OPEN_HISTORICAL = Buffer.from('{"historical":true,');
-
-export function buildEnvelope(vehicle: string, epoch: string, className: string, entries: readonly Entry[], historical: boolean): Buffer {
+export function buildEnvelope(vehicle: string, epoch: string, className: string, entries: readonly Entry[], historical: boolean): string {
   const first = entries[0]!;
   const last = entries[entries.length - 1]!;
-  const head = Buffer.from(
+  let text =
     `{"v":${ENVELOPE_VERSION},"vehicle":${JSON.stringify(vehicle)},"epoch":"${epoch}","stream":${JSON.stringify(first.stream.name)},` +
-      `"class":"${className}","historical":${historical},"first":"${first.seq}","last":"${last.seq}","count":${entries.length},"items":[`,
-  );
-  const parts: Buffer[] = [head];
+    `"class":"${className}","historical":${historical},"first":"${first.seq}","last":"${last.seq}","count":${entries.length},"items":[`;
   for (let i = 0; i < entries.length; i++) {
-    if (i > 0) parts.push(COMMA);
+    if (i > 0) text += ',';
     const p = payloadOf(entries[i]!);
-    if (historical) parts.push(OPEN_HISTORICAL, p.subarray(1));
-    else parts.push(p);
+    text += historical ? `{"historical":true,${p.slice(1)}` : p;
   }
-  parts.push(CLOSE);
-  return Buffer.concat(parts);
+  return `${text}]}`;
 }
 
 /** What a consumer reads: the envelope, parsed. */

@@ -17,7 +17,7 @@ import {
   type StoredStream,
 } from './codec.js';
 
-export type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
+export type BatchOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
 
 export interface StoredState {
   /** Identifies this outbox: a new one (new disk, wiped data dir) starts its seqs again under a new epoch. */
@@ -35,11 +35,11 @@ export const META_LAST_ID = metaKey('lastId');
 export const META_LOW_MARKS = metaKey('lowMarks');
 
 interface Compactable {
-  compactRange(start: Buffer, end: Buffer): Promise<void>;
+  compactRange(start: string, end: string): Promise<void>;
 }
 
 export class Store {
-  private db: Level<Buffer, Buffer> | undefined;
+  private db: Level<string, string> | undefined;
 
   constructor(readonly dir: string) {}
 
@@ -48,9 +48,9 @@ export class Store {
   }
 
   async open(): Promise<StoredState> {
-    const db = new Level<Buffer, Buffer>(this.dir, {
-      keyEncoding: 'buffer',
-      valueEncoding: 'buffer',
+    const db = new Level<string, string>(this.dir, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'utf8',
       createIfMissing: true,
       // Small caches: the outbox reads each record about once, so memory stays flat whatever the backlog.
       cacheSize: 4 * 1024 * 1024,
@@ -67,18 +67,19 @@ export class Store {
     }
   }
 
-  private async loadState(db: Level<Buffer, Buffer>): Promise<StoredState> {
-    let epochBuf = await db.get(META_EPOCH);
-    if (!epochBuf) {
-      epochBuf = Buffer.from(randomBytes(8).toString('hex'));
-      await db.put(META_EPOCH, epochBuf, { sync: true });
+  private async loadState(db: Level<string, string>): Promise<StoredState> {
+    let epoch = await db.get(META_EPOCH);
+    if (!epoch) {
+      epoch = randomBytes(8).toString('hex');
+      await db.put(META_EPOCH, epoch, { sync: true });
     }
     const streams: StoredStream[] = [];
     for await (const [k, v] of db.iterator({ gte: STREAMS_START, lt: STREAMS_END })) streams.push(decodeStream(k, v));
     const counters: Array<{ count: number; bytes: number }> = [];
-    const lowMarks = decodeNumbers((await db.get(META_LOW_MARKS)) ?? Buffer.alloc(0));
-    const lastIdBuf = await db.get(META_LAST_ID);
-    let lastId = lastIdBuf ? decodeNumbers(lastIdBuf)[0] ?? 0 : 0;
+    const lowMarksText = await db.get(META_LOW_MARKS);
+    const lowMarks = lowMarksText ? decodeNumbers(lowMarksText) : [];
+    const lastIdText = await db.get(META_LAST_ID);
+    let lastId = lastIdText ? (decodeNumbers(lastIdText)[0] ?? 0) : 0;
     for (let c = 0; c < CLASS_COUNT; c++) {
       const v = await db.get(counterKey(c));
       counters.push(v ? decodeCounter(v) : { count: 0, bytes: 0 });
@@ -88,10 +89,10 @@ export class Store {
       if (last) lastId = Math.max(lastId, idOfKey(last));
       lowMarks[c] = lowMarks[c] ?? 0;
     }
-    return { epoch: epochBuf.toString(), lastId, streams, counters, lowMarks };
+    return { epoch, lastId, streams, counters, lowMarks };
   }
 
-  private live(): Level<Buffer, Buffer> {
+  private live(): Level<string, string> {
     if (!this.db || this.db.status !== 'open') throw new Error('outbox storage is not open');
     return this.db;
   }
@@ -106,15 +107,14 @@ export class Store {
     return batch.write({ sync });
   }
 
-  /** Records of a class with afterId < id < beforeId, in order, at most `limit` (fewer only at the end of the range). */
-  async readRange(cls: ClassIndex, afterId: number, beforeId: number, limit: number): Promise<Array<[number, Buffer]>> {
-    const rows = await this.live()
+  /** Records of a class with afterId < id < beforeId, in order, as [key, value], at most `limit` (fewer only at the end). */
+  readRange(cls: ClassIndex, afterId: number, beforeId: number, limit: number): Promise<Array<[string, string]>> {
+    return this.live()
       .iterator({ gt: recordKey(cls, afterId), lt: recordKey(cls, beforeId), limit, fillCache: false, highWaterMarkBytes: 256 * 1024 })
       .all();
-    return rows.map(([k, v]) => [idOfKey(k), v]);
   }
 
-  async hasMany(keys: Buffer[]): Promise<boolean[]> {
+  async hasMany(keys: string[]): Promise<boolean[]> {
     const values = await this.live().getMany(keys);
     return values.map((v) => v !== undefined);
   }

@@ -3,12 +3,18 @@
 // whatever it has not seen acknowledged is still in the queue.
 export interface OutgoingMessage {
   readonly topic: string;
-  readonly payload: Buffer;
+  /**
+   * The JSON text. A string rather than a buffer: the socket writes it out directly, which at tens of thousands of
+   * records a second saves a large amount of short-lived memory outside the heap.
+   */
+  readonly payload: string;
   /** Records (or service messages) inside. */
   readonly records: number;
   /** Read back from the backlog rather than sent as it arrived. */
   readonly backlog: boolean;
   readonly historical: boolean;
+  /** Wall-clock ms when its oldest record was accepted by the gateway (the age of live data at its PUBACK paces the backlog). */
+  readonly acceptedAt: number;
   /** MQTT 5 message expiry in seconds, when the class expires. */
   readonly expirySeconds: number | undefined;
   /** MQTT 5 user properties: the payload's facts again (stream, first, last, historical …). */

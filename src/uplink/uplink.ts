@@ -11,6 +11,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Topics } from '../core/topics.js';
 import type { UplinkConfig } from '../config/schema.js';
+import { BacklogPacer } from './backlog-pacer.js';
 import { BdSeq, statusPayload, type StatusMessage } from './birth-death.js';
 import { displayUrl, readSecrets, SecretsError } from './credentials.js';
 import { InboundRouter, type InboundHandler } from './inbound.js';
@@ -73,7 +74,8 @@ export class Uplink {
   private statusCounter = 0;
   private backlogInflight = 0;
   private backlogBytes = 0;
-  private backlogBytesLimit: number;
+  private readonly pacer: BacklogPacer;
+  private pumpTimer: NodeJS.Timeout | undefined;
   private window: number;
   private maxPacket: number;
   private pumping = false;
@@ -84,9 +86,6 @@ export class Uplink {
   private lastPubackWall = 0;
   private rttEwma: number | undefined;
   private lastRtt: number | undefined;
-  private minLiveRtt = Infinity;
-  private liveRttEwma: number | undefined;
-  private lastCut = 0;
   private published = 0;
   private publishedRecords = 0;
   private reconnects = 0;
@@ -100,7 +99,7 @@ export class Uplink {
     this.backoff = new Backoff({ initialMs: c.reconnectInitialMs, maxMs: c.reconnectMaxMs, factor: 2, jitter: 0.3 });
     this.window = c.inflight;
     this.maxPacket = c.batchMaxBytes;
-    this.backlogBytesLimit = c.batchMaxBytes * 4;
+    this.pacer = new BacklogPacer(c.batchMaxBytes, c.batchMaxBytes * c.inflight);
     this.inbound = new InboundRouter(options.log);
     this.bdSeq = new BdSeq(options.bdSeqFile);
   }
@@ -239,12 +238,10 @@ export class Uplink {
     const props = connack.properties;
     this.window = Math.max(1, Math.min(config.inflight, props?.receiveMaximum ?? config.inflight));
     this.maxPacket = Math.min(config.batchMaxBytes, props?.maximumPacketSize ? props.maximumPacketSize - 1024 : config.batchMaxBytes);
-    this.backlogBytesLimit = this.maxPacket * 4;
     this.state = 'connected';
     this.connectedAtWall = this.options.clock.wallMs();
     this.lastPubackMono = this.options.clock.monoMs();
-    this.minLiveRtt = Infinity;
-    this.liveRttEwma = undefined;
+    this.pacer.reset(this.lastPubackMono);
     this.lastError = undefined;
     this.backoff.reset();
     log.info({ url: displayUrl(config.url), protocol: this.protocol === 5 ? '5' : '3.1.1', window: this.window, bdSeq }, 'uplink connected');
@@ -266,7 +263,8 @@ export class Uplink {
     this.generation++;
     if (this.stallTimer) clearInterval(this.stallTimer);
     if (this.statusTimer) clearInterval(this.statusTimer);
-    this.stallTimer = this.statusTimer = undefined;
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.stallTimer = this.statusTimer = this.pumpTimer = undefined;
     const client = this.client;
     this.client = undefined;
     if (client) {
@@ -321,22 +319,37 @@ export class Uplink {
   // ---------------------------------------------------------------------------------------------------------------
   // Publishing
 
-  /** Fills the window: live messages first; the backlog only within its adaptive share. */
+  /** Fills the window: live messages first; the backlog within its share of the window, at the pace the pacer allows. */
   private pump(): void {
     const client = this.client;
     if (!client || !this.connected || this.pumping) return;
     this.pumping = true;
     try {
-      const liveReserve = Math.max(1, Math.floor(this.window / 4));
+      const backlogSlots = Math.max(1, this.window - Math.max(1, Math.floor(this.window / 4)));
       while (this.inflight.size < this.window) {
-        const backlog = this.backlogInflight < Math.max(1, this.window - liveReserve) && (this.backlogInflight === 0 || this.backlogBytes < this.backlogBytesLimit);
+        let backlog = false;
+        if (this.backlogInflight < backlogSlots) {
+          const wait = this.pacer.wait(this.options.clock.monoMs(), this.backlogBytes, this.backlogInflight);
+          if (wait === 0) backlog = true;
+          else if (wait !== Infinity) this.pumpLater(wait);
+        }
         const msg = this.options.source.take({ maxRecords: this.options.config.batchMaxRecords, maxBytes: this.maxPacket, backlog });
         if (!msg) break;
+        if (msg.backlog) this.pacer.sent(msg.records);
         this.publish(client, msg);
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  private pumpLater(ms: number): void {
+    if (this.pumpTimer) return;
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = undefined;
+      this.pump();
+    }, ms);
+    this.pumpTimer.unref();
   }
 
   private publish(client: MqttClient, msg: OutgoingMessage): void {
@@ -378,28 +391,13 @@ export class Uplink {
   }
 
   private onPuback(msg: OutgoingMessage, rtt: number): void {
-    this.lastPubackMono = this.options.clock.monoMs();
+    const now = this.options.clock.monoMs();
+    this.lastPubackMono = now;
     this.lastPubackWall = this.options.clock.wallMs();
     this.lastRtt = rtt;
     this.rttEwma = this.rttEwma === undefined ? rtt : this.rttEwma * 0.8 + rtt * 0.2;
-    if (!msg.backlog) {
-      this.minLiveRtt = Math.min(this.minLiveRtt, rtt);
-      this.liveRttEwma = this.liveRttEwma === undefined ? rtt : this.liveRttEwma * 0.7 + rtt * 0.3;
-      return;
-    }
-    // The backlog's bytes in flight follow the link: live round trips growing past their budget halve it (at most
-    // once per round trip), otherwise it grows by about one batch per round trip.
-    const budget = Math.max(50, 3 * this.minLiveRtt);
-    const floor = this.maxPacket;
-    const ceiling = this.maxPacket * this.window;
-    if (this.liveRttEwma !== undefined && this.liveRttEwma > budget) {
-      if (this.lastPubackMono - this.lastCut > (this.liveRttEwma ?? 0)) {
-        this.backlogBytesLimit = Math.max(floor, this.backlogBytesLimit / 2);
-        this.lastCut = this.lastPubackMono;
-      }
-    } else {
-      this.backlogBytesLimit = Math.min(ceiling, this.backlogBytesLimit + (this.maxPacket * msg.payload.length) / this.backlogBytesLimit);
-    }
+    if (msg.backlog) this.pacer.backlogAcked(now);
+    else this.pacer.liveAcked(now, this.lastPubackWall - msg.acceptedAt);
   }
 
   private status(state: 'online' | 'offline', reason?: string): StatusMessage {
