@@ -211,7 +211,8 @@ async function main(): Promise<void> {
       const d = await phase('drain', dir, mosquitto.url, '500');
       log(
         `backlog of ${d.backlog}: ready ${d.ready_ms} ms after process start (outbox open ${d.open_ms} ms), first PUBACK at ${d.first_puback_ms} ms; ` +
-          `drained at ${d.drain_records_per_s} records/s in ${d.drain_seconds} s while 500 live records/s had p50 ${d.live_p50_ms} ms, p99 ${d.live_p99_ms} ms; RSS ${d.rss_mb} MB`,
+          `drained at ${d.drain_records_per_s} records/s in ${d.drain_seconds} s while 500 live records/s had p50 ${d.live_p50_ms} ms, p99 ${d.live_p99_ms} ms; ` +
+          `RSS max ${d.rss_mb} MB (after 10k records ${d.rss_mb_after_10k}, at 1/4 ${d.rss_mb_quarter}, 1/2 ${d.rss_mb_half}, 3/4 ${d.rss_mb_three_quarters}, drained ${d.rss_mb_drained})`,
       );
       backlogs[String(size)] = { ...d, fill_rss_mb: f.rss_mb!, intake_records_per_s: f.intake_records_per_s! };
       rmSync(dir, { recursive: true, force: true });
@@ -246,7 +247,7 @@ async function main(): Promise<void> {
     const rssMax = Math.max(...Object.values(perBroker).map((b) => b.rss_mb!), big.rss_mb!, big.fill_rss_mb!, small.rss_mb!);
     notes.push(
       'ratio: pipeline records/s over bare mqtt.js QoS 1 messages/s (one record per message) on mosquitto, median of 3 rounds',
-      `RSS 10k vs 1M backlog: ${small.rss_mb} MB vs ${big.rss_mb} MB`,
+      `RSS max while draining a 10k vs a 1M backlog: ${small.rss_mb} vs ${big.rss_mb} MB; after the first 10,000 records of each: ${small.rss_mb_after_10k} vs ${big.rss_mb_after_10k} MB`,
     );
     const summary = {
       pipeline_msgs_per_s: m.pipeline_records_per_s,
@@ -259,6 +260,7 @@ async function main(): Promise<void> {
       rss_mb_max: rssMax,
       startup_ms_1m_backlog: big.ready_ms,
     };
+    for (const note of notes) log(`note: ${note}`);
     results.summary = summary;
     mkdirSync('bench-results', { recursive: true });
     const file = join('bench-results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);

@@ -134,9 +134,15 @@ export async function drain(dir: string, url: string, liveRate: number, processS
   const tConnected = performance.now();
   let firstAckMs = NaN;
   let backlogAcked = 0;
+  // RSS as the drain progresses (after 10,000 records, and at each quarter): flat means memory does not follow the
+  // backlog's size.
+  const marks = [10_000, backlog / 4, backlog / 2, (3 * backlog) / 4, backlog];
+  const rssAt: number[] = [];
   p.onAck = (msg) => {
     if (Number.isNaN(firstAckMs)) firstAckMs = performance.now() - processStart;
-    if (msg.backlog) backlogAcked += msg.records;
+    if (!msg.backlog) return;
+    backlogAcked += msg.records;
+    while (rssAt.length < marks.length && backlogAcked >= marks[rssAt.length]!) rssAt.push(round(process.memoryUsage.rss() / 1048576));
   };
   p.measure = true;
   let drainedAt = NaN;
@@ -160,6 +166,11 @@ export async function drain(dir: string, url: string, liveRate: number, processS
     live_p50_ms: round(percentile(l, 50), 2),
     live_p99_ms: round(percentile(l, 99), 2),
     live_max_ms: round(l[l.length - 1] ?? NaN, 2),
+    rss_mb_after_10k: rssAt[0] ?? NaN,
+    rss_mb_quarter: rssAt[1] ?? NaN,
+    rss_mb_half: rssAt[2] ?? NaN,
+    rss_mb_three_quarters: rssAt[3] ?? NaN,
+    rss_mb_drained: rssAt[4] ?? NaN,
     rss_mb: rss.stop(),
   };
   await p.stop();

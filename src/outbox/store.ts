@@ -53,8 +53,8 @@ export class Store {
       valueEncoding: 'utf8',
       createIfMissing: true,
       // Small caches: the outbox reads each record about once, so memory stays flat whatever the backlog.
-      cacheSize: 4 * 1024 * 1024,
-      writeBufferSize: 4 * 1024 * 1024,
+      cacheSize: 2 * 1024 * 1024,
+      writeBufferSize: 2 * 1024 * 1024,
       maxOpenFiles: 200,
     });
     await db.open();
