@@ -132,7 +132,13 @@ export class Uplink {
       });
     }
     this.dropConnection(false);
-    if (client) await client.endAsync(false).catch(() => undefined);
+    if (client) {
+      // A clean DISCONNECT (no Will), unless the link does not even carry that.
+      const ended = client.endAsync(false).catch(() => undefined);
+      const timer = new Promise<void>((r) => setTimeout(r, 3000).unref());
+      await Promise.race([ended, timer]);
+      if (!client.disconnected) client.end(true);
+    }
   }
 
   /** Hospital → vehicle: `handler` gets every message on topics matching `filter`, for as long as the uplink runs. */
