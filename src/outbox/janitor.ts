@@ -39,12 +39,23 @@ export class Janitor {
   private readonly deletesSinceCompact = new Array<number>(CLASS_COUNT).fill(0);
   private running = false;
   private compacting = false;
+  private stopped = false;
   private overQuotaLogged = false;
 
   constructor(private readonly ctx: JanitorContext) {}
 
   get busy(): boolean {
     return this.running || this.compacting;
+  }
+
+  /** No new pass starts, and the current one ends at its next step; resolves when it has. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    while (this.busy) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private get allowed(): boolean {
+    return !this.stopped && this.ctx.healthy();
   }
 
   totalBytes(): number {
@@ -74,7 +85,7 @@ export class Janitor {
 
   /** Expiry (on a timer) or eviction, one pass at a time. */
   async run(reason: 'evicted' | 'expired'): Promise<void> {
-    if (this.running || !this.ctx.healthy()) return;
+    if (this.running || !this.allowed) return;
     this.running = true;
     try {
       if (reason === 'expired') {
@@ -121,16 +132,23 @@ export class Janitor {
     let firstKept: number | undefined;
     let lastDropped: number | undefined;
     let reachedEnd = false;
-    while (freed < bytes && !reachedEnd && this.ctx.healthy()) {
-      const rows = await store.readRange(cls, after, journal.durableEnd, READ_CHUNK);
+    while (freed < bytes && !reachedEnd && this.allowed) {
+      // Rows deleted while this read runs may still come back: the sender knows which (until endRead).
+      const token = sender.beginRead();
+      let rows: Array<[string, string]>;
+      try {
+        rows = await store.readRange(cls, after, journal.durableEnd, READ_CHUNK);
+      } catch (err) {
+        sender.endRead(token);
+        throw err;
+      }
       if (rows.length < READ_CHUNK) reachedEnd = true;
-      if (rows.length === 0) break;
       const drops: Entry[] = [];
       let stop = false;
       for (const [key, value] of rows) {
         const id = idOfKey(key);
         after = id;
-        if (sender.pending.has(id)) {
+        if (!sender.isFree(id)) {
           firstKept ??= id;
           continue;
         }
@@ -144,22 +162,21 @@ export class Janitor {
         freed += entrySize(e);
         if (freed >= bytes) break;
       }
-      // The backlog reader may have taken some of these while we were reading.
-      const chosen = drops.filter((e) => !sender.pending.has(e.id));
-      if (chosen.length > 0) {
-        for (const e of chosen) {
+      sender.endRead(token);
+      if (drops.length > 0) {
+        for (const e of drops) {
           e.state = EntryState.Dropping;
           sender.pending.set(e.id, e);
         }
-        const losses = lossRanges(chosen).map((r) => this.ctx.lossEntry(r, reason));
-        const ok = await journal.submit({ drops: chosen, losses, reason });
+        const losses = lossRanges(drops).map((r) => this.ctx.lossEntry(r, reason));
+        const ok = await journal.submit({ drops, losses, reason });
         if (!ok) {
-          for (const e of chosen) sender.pending.delete(e.id);
+          for (const e of drops) sender.pending.delete(e.id);
           return freed;
         }
         const counts = reason === 'evicted' ? this.evicted : this.expired;
-        counts[cls]! += chosen.length;
-        lastDropped = chosen[chosen.length - 1]!.id;
+        counts[cls]! += drops.length;
+        lastDropped = drops[drops.length - 1]!.id;
       }
       if (stop) break;
     }
@@ -168,7 +185,7 @@ export class Janitor {
   }
 
   private maybeCompact(): void {
-    if (this.compacting || !this.ctx.healthy()) return;
+    if (this.compacting || !this.allowed) return;
     const c = this.deletesSinceCompact.findIndex((n) => n >= COMPACT_EVERY);
     if (c < 0) return;
     this.deletesSinceCompact[c] = 0;
@@ -187,7 +204,7 @@ export class Janitor {
   /** When each class's oldest stored record was stored (one seek per class). */
   async refreshOldest(): Promise<void> {
     const { journal, store, sender } = this.ctx;
-    if (!this.ctx.healthy() || sender.isReading) return;
+    if (!this.allowed || sender.isReading) return;
     for (let c = 0; c < CLASS_COUNT; c++) {
       if (journal.stored[c]!.count === 0) {
         this.oldestAt[c] = undefined;

@@ -222,11 +222,13 @@ export class Outbox implements MessageSource {
     this.timers = [];
     if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     this.sender.linkDown();
+    // Eviction or expiry under way finishes first (its writes need the journal), then the rest is written.
+    await this.janitor.stop();
     await this.journal.flush(true);
     this.journal.stop();
     const wasOk = this.mode === 'ok';
     this.mode = 'closed';
-    while (this.sender.isReading || this.janitor.busy || this.recovering) await new Promise((r) => setTimeout(r, 5));
+    while (this.sender.isReading || this.recovering) await new Promise((r) => setTimeout(r, 5));
     await this.store.close();
     if (wasOk) this.seqMark.clear();
     this.seqMark.close();

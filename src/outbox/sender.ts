@@ -81,6 +81,13 @@ export class Sender implements MessageSource {
   private up = false;
   private connectedAt = 0;
   private readonly readyListeners: Array<() => void> = [];
+  /**
+   * A read sees the store as it was when it began: a record deleted meanwhile can still come back from it. Such ids
+   * are remembered (with the write that deleted them) for as long as a read that began before that write is running.
+   */
+  private readonly deletedRecently = new Map<number, number>();
+  private readonly reads = new Map<number, number>();
+  private readToken = 0;
   /** Records acknowledged since start. */
   ackedRecords = 0;
 
@@ -142,10 +149,36 @@ export class Sender implements MessageSource {
     for (let c = 0; c < CLASS_COUNT; c++) this.hot[c]!.removeEntries(entries.filter((e) => e.cls === c));
   }
 
-  /** Deletions are on disk: these ids may be read again (they will not be there). */
+  /** Deletions are on disk: reads that begin from now on will not see these records. */
   deleted(entries: readonly Entry[]): void {
-    for (const e of entries) this.pending.delete(e.id);
+    const write = this.ctx.journal.commits;
+    for (const e of entries) {
+      this.pending.delete(e.id);
+      if (this.reads.size > 0) this.deletedRecently.set(e.id, write);
+    }
     if (entries.length > 0 && this.up && this.ctx.journal.pendingDeletes <= MAX_PENDING_DELETES) this.notifyReady();
+  }
+
+  /** Marks the start of a read of the store; pass the token to endRead. */
+  beginRead(): number {
+    const token = ++this.readToken;
+    this.reads.set(token, this.ctx.journal.commits);
+    return token;
+  }
+
+  endRead(token: number): void {
+    this.reads.delete(token);
+    if (this.reads.size === 0) {
+      this.deletedRecently.clear();
+      return;
+    }
+    const oldest = Math.min(...this.reads.values());
+    for (const [id, write] of this.deletedRecently) if (write <= oldest) this.deletedRecently.delete(id);
+  }
+
+  /** Whether a record a read returned may be taken: not in memory already, and not deleted since the read began. */
+  isFree(id: number): boolean {
+    return !this.pending.has(id) && !this.deletedRecently.has(id);
   }
 
   private hotBytes(): number {
@@ -307,27 +340,33 @@ export class Sender implements MessageSource {
       }
       if (buf.count >= REFILL_BELOW || buf.bytes >= REFILL_BELOW_BYTES) return;
       this.reading = true;
+      const token = this.beginRead();
       let rows: Array<[string, string]>;
       try {
         rows = await store.readRange(c, this.cursor[c]!, end, READ_CHUNK);
       } catch (err) {
         this.ctx.log.error({ err: (err as Error).message }, 'outbox: reading the backlog failed');
+        this.endRead(token);
         return;
       } finally {
         this.reading = false;
       }
-      if (generation !== this.generation || !this.up || !this.ctx.healthy()) return;
+      if (generation !== this.generation || !this.up || !this.ctx.healthy()) {
+        this.endRead(token);
+        return;
+      }
       const before = buf.count;
       for (const [key, value] of rows) {
         const id = idOfKey(key);
         this.cursor[c] = id;
-        if (this.pending.has(id)) continue;
+        if (!this.isFree(id)) continue;
         const e = this.entryFromDisk(c, key, id, value);
         if (!e) continue;
         e.backlog = true;
         this.pending.set(id, e);
         buf.push(e);
       }
+      this.endRead(token);
       if (rows.length < READ_CHUNK) this.backlogDone[c] = true;
       if (buf.count > before) {
         this.notifyReady();
