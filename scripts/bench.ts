@@ -103,7 +103,6 @@ const phase = (...args: string[]) => child(args).done;
 // Orchestration
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function startAedesProcess(): Promise<{ url: string; stop: () => void }> {
   let resolvePort: (p: number) => void = () => undefined;

@@ -3,7 +3,6 @@
 // its acknowledged messages survives `kill -9`.
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { startHospitalConsumer } from '../lib/hospital-consumer.js';
 import { LinkEmulator } from '../lib/link-emulator.js';
 import { startMosquitto, type Mosquitto } from '../lib/mosquitto.js';
 

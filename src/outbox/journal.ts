@@ -13,8 +13,13 @@ const ALARM = classIndex('alarm');
 /** Most records (or deletions) in one write. */
 const MAX_BATCH = 2000;
 const LOW_MARKS_EVERY_MS = 10_000;
-/** Seqs reserved ahead on disk, so that seqs handed out while storage is unwritable were never used before. */
-export const SEQ_RESERVATION = 2 ** 32;
+/**
+ * Seqs reserved ahead, per stream, in a synced write: every seq the outbox sends is below a reservation that is on
+ * disk for certain. After a power cut (which can take the last unsynced writes, and with them the seqs they stored),
+ * the outbox resumes each stream at its reservation, so a seq that may already have reached the hospital is never
+ * given to another record.
+ */
+export const SEQ_RESERVATION = 10_000;
 
 /** Records chosen for eviction or expiry, with the loss records that announce them: written together or not at all. */
 export interface DropPlan {
@@ -258,7 +263,12 @@ export class Journal {
     }
     const reservations = new Map<StreamState, number>();
     for (const [s, next] of streamNext) {
-      const reservedEnd = s.reservedEnd - next < SEQ_RESERVATION / 2 ? next + SEQ_RESERVATION : s.reservedEnd;
+      let reservedEnd = s.reservedEnd;
+      if (reservedEnd - next < SEQ_RESERVATION / 2) {
+        // A batch holds fewer records than half a reservation, so these seqs are still below the synced one.
+        reservedEnd = next + SEQ_RESERVATION;
+        sync = true;
+      }
       reservations.set(s, reservedEnd);
       ops.push({ type: 'put', key: streamKey(s.name), value: encodeStream({ name: s.name, cls: s.cls, index: s.index, next, reservedEnd, topic: s.topic }) });
     }

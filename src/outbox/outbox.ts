@@ -7,6 +7,7 @@
 //
 // The parts: Journal (the writer), Sender (what the uplink takes), Janitor (quotas, expiry, compaction), Fallback
 // (the memory ring and recovery). This class takes records in, assigns their seqs, and runs the parts' life cycle.
+import { readFileSync } from 'node:fs';
 import type { OutboxConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -41,6 +42,16 @@ export interface OutboxOptions {
   clock: Clock;
   /** Told of every loss record once it is stored (the daemon shows it to local consumers too). */
   onLoss?: (record: LossRecord) => void;
+  /** This boot of the machine (default: the kernel's boot id): a new boot after an unclean stop may mean a power cut. */
+  bootId?: string;
+}
+
+function kernelBootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A message for the hospital from another part of the gateway (setpoint results, audit checkpoints, health). */
@@ -137,12 +148,14 @@ export class Outbox implements MessageSource {
   private recovering = false;
   private readonly drainSamples: Array<[number, number]> = [];
   private readonly routes = new Map<string, Map<string, { stream: string; cls: ClassIndex; topic: string }>>();
+  private readonly boot: string;
 
   constructor(private readonly options: OutboxOptions) {
     const { config, log, clock } = options;
     this.store = new Store(config.dir);
     this.seqMark = new SeqMark(`${config.dir}.seqmark`);
     this.policies = classPolicies(config);
+    this.boot = options.bootId ?? kernelBootId() ?? 'unknown';
     const healthy = () => this.mode === 'ok';
     this.journal = new Journal(this.store, config.syncIntervalMs, clock, {
       writable: healthy,
@@ -227,6 +240,7 @@ export class Outbox implements MessageSource {
     await this.journal.flush(true);
     this.journal.stop();
     const wasOk = this.mode === 'ok';
+    if (wasOk) await this.store.markRun({ boot: this.boot, clean: true }).catch(() => undefined);
     this.mode = 'closed';
     while (this.sender.isReading || this.recovering) await new Promise((r) => setTimeout(r, 5));
     await this.store.close();
@@ -250,7 +264,10 @@ export class Outbox implements MessageSource {
     try {
       state = await this.store.open();
       if (this.mode === 'closed') return void (await this.store.close());
+      // Marked unclean (synced) until stop() closes it cleanly: the next start can tell a crash from a clean stop.
+      await this.store.markRun({ boot: this.boot, clean: false });
     } catch (err) {
+      await this.store.close();
       if (this.mode === 'closed') return;
       if (this.lastError === undefined) {
         this.options.log.error(
@@ -268,6 +285,8 @@ export class Outbox implements MessageSource {
     this.sender.load(state.lowMarks);
     this.mode = 'ok';
     this.lastError = undefined;
+    const previous = state.previousRun;
+    if (previous && !previous.clean && (previous.boot !== this.boot || this.boot === 'unknown')) this.skipUnsynced();
     this.announceNotPersisted(this.seqMark.open());
     this.admitWaiting();
     this.options.log.info(
@@ -483,17 +502,36 @@ export class Outbox implements MessageSource {
     return { entry, record };
   }
 
+  /**
+   * The previous run did not stop cleanly and the machine has booted since: perhaps a power cut, which can take the
+   * last unsynced writes and with them seqs that may already have reached the hospital. Every stream resumes at its
+   * synced reservation, and the seqs skipped are announced (some may have been delivered; none will be reused).
+   * (A crash or kill -9 without a reboot loses nothing written: the kernel still had it.)
+   */
+  private skipUnsynced(): void {
+    // Every stream (the loss stream too) moves past its reservation before any announcement takes a seq.
+    const skipped = [...this.streams.all()].filter((s) => s.reservedEnd > s.next).map((s) => ({ s, from: s.next }));
+    for (const { s } of skipped) s.next = s.reservedEnd;
+    for (const { s, from } of skipped) {
+      this.journal.storeNext(s, s.reservedEnd);
+      this.journal.put(this.lossEntry({ stream: s, first: from, last: s.reservedEnd - 1, count: s.reservedEnd - from }, 'not-persisted').entry);
+    }
+    this.options.log.warn('outbox: the previous run stopped without closing its store, and the machine has rebooted since (power cut?): each stream resumes after its reserved seqs, announced as not-persisted');
+  }
+
   /** A previous run handed out seqs it never stored (storage was unwritable when it stopped): skip and announce them. */
   private announceNotPersisted(marks: Map<string, number>): void {
-    for (const [name, markedNext] of marks) {
-      const s = this.streams.get(name);
-      // A stream that never reached the disk: its class and topic are unknown, and nothing was stored under it.
-      if (!s || markedNext <= s.next) continue;
-      const from = s.next;
-      s.next = markedNext;
-      this.journal.put(this.lossEntry({ stream: s, first: from, last: markedNext - 1, count: markedNext - from }, 'not-persisted').entry);
-      this.journal.storeNext(s, markedNext);
-      this.options.log.warn({ stream: name, first: from, last: markedNext - 1 }, 'records held only in memory by the previous run were lost; announced');
+    // A stream that never reached the disk has no known class or topic, and nothing was stored under it: skipped.
+    const skipped = [...marks]
+      .map(([name, markedNext]) => ({ s: this.streams.get(name), markedNext }))
+      .filter((x): x is { s: StreamState; markedNext: number } => x.s !== undefined && x.markedNext > x.s.next)
+      .map(({ s, markedNext }) => ({ s, from: s.next, to: markedNext }));
+    // Every stream (the loss stream too) moves past its marked seqs before any announcement takes a seq.
+    for (const { s, to } of skipped) s.next = Math.max(s.next, to);
+    for (const { s, from, to } of skipped) {
+      this.journal.storeNext(s, s.next);
+      this.journal.put(this.lossEntry({ stream: s, first: from, last: to - 1, count: to - from }, 'not-persisted').entry);
+      this.options.log.warn({ stream: s.name, first: from, last: to - 1 }, 'records held only in memory by the previous run were lost; announced');
     }
     if (marks.size > 0) this.journal.onNextCommit(() => this.seqMark.clear());
   }

@@ -28,11 +28,20 @@ export interface StoredState {
   counters: Array<{ count: number; bytes: number }>;
   /** Per class: no record below this id is still stored (lets the first read skip deleted ranges). */
   lowMarks: number[];
+  /** How the previous run ended, if one ran. */
+  previousRun: RunMark | undefined;
 }
 
 export const META_EPOCH = metaKey('epoch');
 export const META_LAST_ID = metaKey('lastId');
 export const META_LOW_MARKS = metaKey('lowMarks');
+/** The last run: which boot it was in, and whether it closed the store cleanly. */
+export const META_RUN = metaKey('run');
+
+export interface RunMark {
+  boot: string;
+  clean: boolean;
+}
 
 interface Compactable {
   compactRange(start: string, end: string): Promise<void>;
@@ -89,7 +98,8 @@ export class Store {
       if (last) lastId = Math.max(lastId, idOfKey(last));
       lowMarks[c] = lowMarks[c] ?? 0;
     }
-    return { epoch, lastId, streams, counters, lowMarks };
+    const run = await db.get(META_RUN);
+    return { epoch, lastId, streams, counters, lowMarks, previousRun: run ? (JSON.parse(run) as RunMark) : undefined };
   }
 
   private live(): Level<string, string> {
@@ -112,6 +122,11 @@ export class Store {
     return this.live()
       .iterator({ gt: recordKey(cls, afterId), lt: recordKey(cls, beforeId), limit, fillCache: false, highWaterMarkBytes: 256 * 1024 })
       .all();
+  }
+
+  /** Notes how this run stands (synced): unclean while it runs, clean once everything is written at the end. */
+  markRun(run: RunMark): Promise<void> {
+    return this.live().put(META_RUN, JSON.stringify(run), { sync: true });
   }
 
   async hasMany(keys: string[]): Promise<boolean[]> {

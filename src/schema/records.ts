@@ -274,7 +274,10 @@ export const LossRecord = recordOf('loss', {
     Type.Literal('expired'),
     /** Storage was unwritable and the bounded memory ring overflowed. */
     Type.Literal('overflow'),
-    /** Held only in memory while storage was unwritable, and the daemon stopped before storage came back. */
+    /**
+     * Handed out but perhaps never stored: held in memory while storage was unwritable when the daemon stopped, or
+     * skipped after a power cut. Some of these may have reached the hospital; none will be reused.
+     */
     Type.Literal('not-persisted'),
   ]),
   /** The priority class the stream belongs to. */

@@ -1,5 +1,6 @@
 // The outbox on a real LevelDB, driven through the same interface the uplink uses (take / acked / linkUp / linkDown):
 // sequence numbers, write-ahead, delete on acknowledgement only, restart replay, priorities, quotas and expiry.
+import { Level } from 'level';
 import t from 'tap';
 import { parseEnvelope, type Envelope } from '../../src/outbox/envelope.js';
 import type { Outbox } from '../../src/outbox/outbox.js';
@@ -254,4 +255,40 @@ t.test('enqueue(): services send durable messages on their own topics and stream
     'the payload as given, with the outbox seq (both stored before the link came up: historical)',
   );
   await outbox.stop();
+});
+
+t.test('a power cut: after an unclean stop and a reboot, streams resume past their synced reservation, announced; after a mere crash they do not', async (t) => {
+  const dir = tempDir(t);
+  const markUnclean = async (boot: string) => {
+    const db = new Level<string, string>(`${dir}/outbox`, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.put('mrun', JSON.stringify({ boot, clean: false }));
+    await db.close();
+  };
+  let { outbox, losses } = makeOutbox(dir, {}, { bootId: 'boot-1' });
+  await outbox.start();
+  for (let i = 0; i < 10; i++) outbox.enqueueRecord(numeric('mon', i));
+  await outbox.stop();
+  // The daemon died (kill -9) and came back in the same boot: the kernel kept every write, nothing is skipped.
+  await markUnclean('boot-1');
+  ({ outbox, losses } = makeOutbox(dir, {}, { bootId: 'boot-1' }));
+  await outbox.start();
+  t.equal(outbox.enqueueRecord(numeric('mon', 10)), 11, 'same boot: seqs continue');
+  await outbox.stop();
+  t.same(losses, []);
+  // The power was cut: the last unsynced writes (and the seqs they used) may be gone, though sent.
+  await markUnclean('boot-1');
+  ({ outbox, losses } = makeOutbox(dir, {}, { bootId: 'boot-2' }));
+  await outbox.start();
+  const seq = outbox.enqueueRecord(numeric('mon', 11))!;
+  t.ok(seq > 1000, `a new boot after an unclean stop: resumes at ${seq}, past every seq that may have been sent`);
+  await outbox.flush();
+  await waitFor(() => losses.length === 1, 'the announcement');
+  t.match(losses[0], { stream: 'mon/numeric', firstSeq: '12', lastSeq: String(seq - 1), reason: 'not-persisted' });
+  await outbox.stop();
+  // Stopped cleanly this time: nothing to skip.
+  ({ outbox, losses } = makeOutbox(dir, {}, { bootId: 'boot-3' }));
+  await outbox.start();
+  t.equal(outbox.enqueueRecord(numeric('mon', 12)), seq + 1, 'a clean stop: seqs continue in a new boot');
+  await outbox.stop();
+  t.same(losses, []);
 });
