@@ -9,11 +9,13 @@ import { portsCommand } from './commands/ports.js';
 import { demoCommand } from './commands/demo.js';
 import { runDaemon } from './commands/run.js';
 import { simCommand, simHelp } from './commands/sim.js';
+import { outboxCommand } from './commands/outbox.js';
 import { devicesCommand, statusCommand } from './commands/status.js';
 import { videoStatusCommand, videoVerifyCommand } from './commands/video.js';
+import { tailCommand } from './commands/tail.js';
 import { watchCommand } from './commands/watch.js';
 import { EXIT } from './output.js';
-import { exportCommand, tailCommand, verifyCommand } from './commands/audit.js';
+import { exportCommand, tailCommand as auditTailCommand, verifyCommand } from './commands/audit.js';
 import { encounterClose, encounterOpen, encounterShow } from './commands/encounter.js';
 import { decideCommand, keygenCommand, pendingCommand, reloadPolicyCommand, signCommandCli, stateCommand } from './commands/setpoint.js';
 
@@ -68,6 +70,31 @@ program
   .option('--json', 'machine-readable output')
   .option(...socketOption)
   .action(async (o) => exitWith(await devicesCommand(o)));
+
+program
+  .command('outbox')
+  .description('the store-and-forward outbox per priority class, and the uplink (exit 1 if storage, a quota or the link needs attention)')
+  .option('--json', 'machine-readable output (with every stream and its last seq)')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await outboxCommand(o)));
+
+program
+  .command('tail')
+  .description('follow what a broker (the hospital, or the demo stand-in) receives from ambulink: stream, seq, historical')
+  .requiredOption('-b, --broker <url>', 'broker URL, e.g. mqtt://127.0.0.1:11884 or mqtts://broker.hospital.example:8883')
+  .option('--vehicle <id>', 'only this vehicle (default: all)')
+  .option('--topic <filter>', 'MQTT topic filter (default: ambulink/v1/{vehicle}/#)')
+  .option('--json', 'one JSON object per message (NDJSON)')
+  .option('-u, --username <name>')
+  .option('--password-file <file>')
+  .option('--ca <file>', 'CA certificate (PEM)')
+  .option('--cert <file>', 'client certificate (PEM)')
+  .option('--key <file>', 'client key (PEM)')
+  .option('--insecure', 'do not verify the broker certificate')
+  .option('--protocol <version>', 'MQTT version: 4 (3.1.1, default) or 5', '4')
+  .option('--count <n>', 'stop after n messages')
+  .option('--seconds <n>', 'stop after n seconds')
+  .action(async (o) => exitWith(await tailCommand(o)));
 
 program
   .command('watch')
@@ -248,7 +275,7 @@ auditWhere(audit.command('verify').description('check the log and its checkpoint
 auditWhere(audit.command('tail').description('the last entries'))
   .option('-n, --lines <n>', 'how many', '20')
   .option('--json', 'one entry per line as JSON')
-  .action((o) => exitWith(tailCommand(o)));
+  .action((o) => exitWith(auditTailCommand(o)));
 auditWhere(audit.command('export').description('copy the log, its checkpoints and the gateway public key, for verification elsewhere'))
   .requiredOption('-o, --output <dir>')
   .action((o) => exitWith(exportCommand(o)));

@@ -1,7 +1,7 @@
 // Loads and validates a vehicle YAML. Every problem is reported with file, line, column, the JSON path, what is
 // wrong and what to do; all problems at once, so a technician fixes the file in one pass.
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 import { findDriver } from '../../drivers/index.js';
@@ -132,6 +132,13 @@ function resolvePaths(config: VehicleConfig, base: string): void {
   const video = config.video;
   if (video.recordDir) video.recordDir = abs(video.recordDir);
   if (video.live?.passphraseFile) video.live.passphraseFile = abs(video.live.passphraseFile);
+  config.outbox.dir = abs(config.outbox.dir ?? join(config.storage.dataDir, 'outbox'));
+  const uplink = config.uplink;
+  if (uplink) {
+    if (uplink.passwordFile) uplink.passwordFile = abs(uplink.passwordFile);
+    const tls = uplink.tls;
+    if (tls) for (const k of ['ca', 'cert', 'key', 'passphraseFile'] as const) if (tls[k]) tls[k] = abs(tls[k]);
+  }
 }
 
 /** ajv also reports the `if` that selected a failing `then`, and `allOf`/`anyOf` wrappers: noise for a reader. */
@@ -323,6 +330,19 @@ function semanticProblems(config: VehicleConfig, doc: Document, file: string, at
   // ffmpeg's tee muxer splits its target list on these characters.
   if (config.video.recordDir && /[:|[\]\\]/.test(config.video.recordDir)) {
     problems.push({ file, ...position(nodeAt(doc, ['video', 'recordDir']), at), path: 'video.recordDir', message: 'must not contain ":", "|", "[", "]" or "\\"', hint: 'choose a plain directory path' });
+  }
+  const tls = config.uplink?.tls;
+  if (tls && Boolean(tls.cert) !== Boolean(tls.key)) {
+    problems.push({
+      file,
+      ...position(nodeAt(doc, ['uplink', 'tls']), at),
+      path: 'uplink.tls',
+      message: 'a client certificate needs its key, and a key its certificate',
+      hint: 'give both cert and key for mutual TLS, or neither',
+    });
+  }
+  if (config.uplink?.passwordFile && !config.uplink.username) {
+    problems.push({ file, ...position(nodeAt(doc, ['uplink', 'passwordFile']), at), path: 'uplink.passwordFile', message: 'a password without a username', hint: 'add uplink.username' });
   }
   return problems;
 }

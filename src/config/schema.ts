@@ -227,6 +227,116 @@ const Setpoints = Type.Object(
   { additionalProperties: false, default: {}, description: 'Remote ventilator setpoints (see the README: Remote setpoints and the audit log)' },
 );
 
+const MiB = 1024 * 1024;
+
+const quota = (bytes: number) =>
+  Type.Integer({ minimum: 65_536, default: bytes, description: 'Disk quota of this class, in bytes of stored records' });
+
+/** A class that is never evicted and never expires: its quota is watched and reported, never enforced by dropping. */
+function protectedClass(description: string, quotaBytes: number) {
+  return Type.Object({ quotaBytes: quota(quotaBytes) }, { additionalProperties: false, default: {}, description });
+}
+
+/** A class that may be evicted when quotas are reached and that expires. */
+function evictableClass(description: string, quotaBytes: number, expirySeconds: number) {
+  return Type.Object(
+    {
+      quotaBytes: quota(quotaBytes),
+      expirySeconds: Type.Integer({
+        minimum: 0,
+        default: expirySeconds,
+        description: 'Records older than this are dropped (announced on …/loss) and carry it as MQTT 5 message expiry; 0 = never',
+      }),
+    },
+    { additionalProperties: false, default: {}, description },
+  );
+}
+
+export const OutboxSection = Type.Object(
+  {
+    dir: Type.Optional(Type.String({ minLength: 1, description: 'LevelDB directory (default: {storage.dataDir}/outbox)' })),
+    maxBytes: Type.Integer({
+      minimum: 1_048_576,
+      default: 2048 * MiB,
+      description: 'Total disk quota: past it, location, waveform and diagnostic records are evicted (lowest class, oldest first)',
+    }),
+    syncIntervalMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 200,
+      description: 'A write is fsynced at least this often (alarm, event, loss and audit writes always at once): the power-loss window',
+    }),
+    memoryRingBytes: Type.Integer({
+      minimum: 65_536,
+      default: 32 * MiB,
+      description: 'While storage is unwritable (disk full, read-only), records wait in a memory ring of this size',
+    }),
+    classes: Type.Object(
+      {
+        alarm: protectedClass('Alarms, events, loss records, audit checkpoints, setpoint results: never evicted, never expire', 256 * MiB),
+        lab: protectedClass('Lab (POCT) results: never evicted, never expire', 64 * MiB),
+        numeric: protectedClass('Numerics and device settings: never evicted, never expire', 512 * MiB),
+        location: evictableClass('Positions: evicted third', 128 * MiB, 86_400),
+        waveform: evictableClass('Waveforms: evicted second', 1024 * MiB, 3_600),
+        diagnostic: evictableClass('Device status and gateway health: evicted first', 64 * MiB, 3_600),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'The store-and-forward outbox (LevelDB): every record is on disk before it is sent, and deleted only on PUBACK',
+  },
+);
+
+const UplinkTls = Type.Object(
+  {
+    ca: Type.Optional(Type.String({ minLength: 1, description: "CA certificate file (PEM) that signed the hospital broker's certificate" })),
+    cert: Type.Optional(Type.String({ minLength: 1, description: "This vehicle's client certificate (PEM), for mutual TLS" })),
+    key: Type.Optional(Type.String({ minLength: 1, description: 'Private key of the client certificate (PEM)' })),
+    passphraseFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the private key passphrase; never inline' })),
+    servername: Type.Optional(Type.String({ minLength: 1, description: 'Name to verify in the broker certificate (default: the URL host)' })),
+    rejectUnauthorized: Type.Boolean({ default: true, description: 'Verify the broker certificate; false only on the bench' }),
+  },
+  { additionalProperties: false, description: 'TLS files by path, relative to this YAML file' },
+);
+
+export const UplinkSection = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    url: Type.String({
+      pattern: '^(mqtt|mqtts|tcp|tls|ssl)://[^\\s/]+/?$',
+      description: "The hospital broker, e.g. mqtts://broker.hospital.example:8883",
+    }),
+    protocolVersion: Type.Union([Type.Literal('auto'), Type.Literal(5), Type.Literal(4)], {
+      default: 'auto',
+      description: 'auto: MQTT 5, falling back to 3.1.1 when the broker refuses 5; 4 = 3.1.1',
+    }),
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Default: ambulink-{vehicle id}' })),
+    username: Type.Optional(Type.String({ minLength: 1 })),
+    passwordFile: Type.Optional(Type.String({ minLength: 1, description: 'File holding the password; never inline' })),
+    tls: Type.Optional(UplinkTls),
+    keepaliveSeconds: Type.Integer({ minimum: 2, maximum: 600, default: 15 }),
+    stallTimeoutMs: Type.Optional(
+      Type.Integer({ minimum: 1000, description: 'No PUBACK for this long while messages are in flight: tear down and reconnect (default: the keep-alive)' }),
+    ),
+    connectTimeoutMs: Type.Integer({ minimum: 1000, default: 10_000 }),
+    reconnectInitialMs: Type.Integer({ minimum: 10, default: 500, description: 'First reconnect delay; doubles up to reconnectMaxMs, with jitter' }),
+    reconnectMaxMs: Type.Integer({ minimum: 100, default: 30_000 }),
+    inflight: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 16,
+      description: "Messages in flight (published, PUBACK pending); capped by the broker's receive maximum",
+    }),
+    batchMaxRecords: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: 'Most records of one stream in one message' }),
+    batchMaxBytes: Type.Integer({ minimum: 1024, maximum: 16 * MiB, default: 65_536, description: 'Largest message payload' }),
+    statusIntervalMs: Type.Integer({ minimum: 1000, default: 10_000, description: 'How often the retained status (with outbox figures) is refreshed' }),
+  },
+  { additionalProperties: false, description: "The uplink to the hospital's MQTT broker over the 5G link" },
+);
+
 const Audit = Type.Object(
   {
     checkpointEvery: Type.Integer({ minimum: 1, default: 100, description: 'Sign a checkpoint after this many entries' }),
@@ -293,6 +403,8 @@ export const VehicleConfigSchema = Type.Object(
     policies: Policies,
     setpoints: Setpoints,
     audit: Audit,
+    outbox: OutboxSection,
+    uplink: Type.Optional(UplinkSection),
   },
   { additionalProperties: false, $id: SCHEMA_ID, title: 'ambulink vehicle configuration' },
 );
@@ -301,6 +413,8 @@ export type LocalBrokerUserConfig = Static<typeof LocalBrokerUser>;
 export type CameraConfig = Static<typeof Camera>;
 export type VideoConfig = Static<typeof Video>;
 export type EncoderName = Static<typeof EncoderName>;
+export type OutboxConfig = Static<typeof OutboxSection>;
+export type UplinkConfig = Static<typeof UplinkSection>;
 
 /** The typed view of a validated config. Transport and options are narrowed by the driver that reads them. */
 export interface VehicleConfig extends Omit<Static<typeof VehicleConfigSchema>, 'devices'> {

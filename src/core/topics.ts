@@ -1,4 +1,5 @@
-// The MQTT topic scheme, shared by the local broker and the uplink. Root: ambulink/v1/{vehicle}.
+// The MQTT topic scheme, shared by the local broker and the uplink. Root: ambulink/v1/{vehicle}. The README's
+// "Uplink and outbox" section documents every topic and payload; keep the two in step.
 import type { CanonicalRecord } from '../schema/index.js';
 
 export interface Topics {
@@ -35,6 +36,21 @@ export function topicsFor(vehicle: string): Topics {
     setpoint: (device) => `${root}/cmd/${device}/setpoint`,
     setpointResult: (device) => `${root}/cmd/${device}/setpoint/result`,
     auditCheckpoint: `${root}/audit/checkpoint`,
-    forRecord: (r) => (r.kind === 'alarm' ? `${root}/alarm/${r.device}` : `${root}/data/${r.device}/${r.kind}`),
+    forRecord: (r) =>
+      r.kind === 'alarm' ? `${root}/alarm/${r.device}` : r.kind === 'loss' ? `${root}/loss` : `${root}/data/${r.device}/${r.kind}`,
   };
+}
+
+/** Whether a topic matches an MQTT topic filter (`+` one level, `#` the rest). */
+export function topicMatches(filter: string, topic: string): boolean {
+  if (filter === topic) return true;
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    const level = f[i];
+    if (level === '#') return i < t.length || (i === t.length && i > 0);
+    if (i >= t.length) return false;
+    if (level !== '+' && level !== t[i]) return false;
+  }
+  return f.length === t.length;
 }

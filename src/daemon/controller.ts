@@ -12,6 +12,8 @@ import { AuditService } from '../audit/service.js';
 import type { HospitalChannel } from '../core/hospital-channel.js';
 import { EncounterService } from '../encounter/service.js';
 import { SetpointService } from '../setpoints/service.js';
+import { OutboxExtension, type Outbox } from '../outbox/index.js';
+import { UplinkExtension, type Uplink } from '../uplink/index.js';
 import { ControlApi } from './control-api.js';
 import type { DaemonEnv, DaemonEvents, Extension } from './context.js';
 import { DeviceManager } from './device-manager.js';
@@ -45,6 +47,9 @@ export class Controller {
   audit: AuditService | undefined;
   setpoints: SetpointService | undefined;
   video: VideoService | undefined;
+  /** The durable queue to the hospital (`outbox.queue`), and the link (`uplink.link`): for services that send or receive. */
+  outbox: OutboxExtension | undefined;
+  uplink: UplinkExtension | undefined;
 
   constructor(private readonly options: ControllerOptions) {}
 
@@ -74,7 +79,9 @@ export class Controller {
     this.devices = new DeviceManager(env, this.gate.ingest);
     this.control = new ControlApi(env, { devices: this.devices, latest: this.latest, local: this.local, gate: this.gate });
     this.video = new VideoService(env, this.gate.ingest, this.options.video);
-    const hospital = this.options.hospital ?? {};
+    this.outbox = new OutboxExtension(env);
+    this.uplink = new UplinkExtension(env, this.outbox.queue);
+    const hospital = this.options.hospital ?? hospitalChannel(this.outbox.queue, this.uplink.link);
     this.encounter = new EncounterService(env, { gate: this.gate, broker: this.local.broker });
     this.audit = new AuditService(env, config.audit, hospital.publisher);
     const devices = this.devices;
@@ -89,10 +96,23 @@ export class Controller {
           ingest: this.gate.ingest,
         })
       : undefined;
-    // Control first: a second daemon on the same socket fails before it touches a device. The audit log before the
-    // setpoint service (intent is logged before any write). Devices last: consumers are listening before the first
-    // record flows.
-    this.extensions = [this.control, this.latest, this.local, this.encounter, this.audit, ...(this.setpoints ? [this.setpoints] : []), this.video, this.devices];
+    // Control first: a second daemon on the same socket fails before it touches a device. The outbox and the uplink
+    // before the safety services (their results and checkpoints go through them), the audit log before the setpoint
+    // service (intent is logged before any write). Devices last: consumers (the outbox among them) are listening
+    // before the first record flows. Stopped in reverse: devices first; the services write their last entries into
+    // the outbox; then the uplink says goodbye and the outbox writes what is left.
+    this.extensions = [
+      this.control,
+      this.latest,
+      this.local,
+      this.outbox,
+      this.uplink,
+      this.encounter,
+      this.audit,
+      ...(this.setpoints ? [this.setpoints] : []),
+      this.video,
+      this.devices,
+    ];
     this.sd = SdNotify.fromEnv(this.options.env ?? process.env, log);
     for (const ext of this.extensions) {
       try {
@@ -122,4 +142,23 @@ export class Controller {
     this.sd?.close();
     this.options.log.info('ambulink stopped');
   }
+}
+
+/**
+ * The hospital as the safety services see it, carried by this daemon's uplink: commands arrive on its subscriptions,
+ * results and checkpoints go into the outbox's alarm class (never evicted, never expire). Absent without an uplink.
+ */
+function hospitalChannel(outbox: Outbox | undefined, link: Uplink | undefined): HospitalChannel {
+  return {
+    ...(link ? { commands: link } : {}),
+    ...(outbox
+      ? {
+          publisher: {
+            publish: async (m) => {
+              await outbox.enqueue({ stream: m.stream, topic: m.topic, class: 'alarm', payload: m.payload });
+            },
+          },
+        }
+      : {}),
+  };
 }

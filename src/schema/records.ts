@@ -55,6 +55,9 @@ export const DeviceIdentity = Type.Object(
 );
 export type DeviceIdentity = Static<typeof DeviceIdentity>;
 
+/** A per-stream sequence number: 64-bit unsigned, as a decimal string (JSON numbers lose precision above 2^53). */
+export const Seq = Type.String({ pattern: '^(0|[1-9][0-9]{0,19})$' });
+
 /** Fields every record carries. `seq` and `historical` are set by the outbox when the record is made durable/sent. */
 const envelope = {
   schema: Type.Literal(SCHEMA_VERSION),
@@ -70,7 +73,7 @@ const envelope = {
   encounter: Type.Optional(Type.String({ minLength: 1 })),
   source: Type.Optional(DeviceIdentity),
   /** Per-stream sequence number, 64-bit unsigned as a decimal string (JSON numbers lose precision above 2^53). */
-  seq: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,19})$' })),
+  seq: Type.Optional(Seq),
   historical: Type.Optional(Type.Boolean()),
 };
 
@@ -254,6 +257,39 @@ export const EventRecord = recordOf('event', {
 });
 export type EventRecord = Static<typeof EventRecord>;
 
+/**
+ * Explicit accounting of records the outbox gave up on: a contiguous seq range of one stream, evicted when a disk quota
+ * was reached, expired under its class's message expiry, or lost from the memory ring while storage was unwritable.
+ * Loss is never silent: these travel at the highest priority on `…/loss`. Made by the gateway (device "gateway").
+ */
+export const LossRecord = recordOf('loss', {
+  /** The stream that lost records, "{device}/{kind}" for device records (e.g. "mon/waveform"). */
+  stream: Type.String({ minLength: 1 }),
+  firstSeq: Seq,
+  lastSeq: Seq,
+  /** Records lost in [firstSeq, lastSeq]: the whole range (ranges are contiguous). */
+  count: Type.Integer({ minimum: 1 }),
+  reason: Type.Union([
+    /** The disk quota was reached: the lowest priority class goes first, oldest first. */
+    Type.Literal('evicted'),
+    /** Older than its priority class's message expiry before it could be delivered. */
+    Type.Literal('expired'),
+    /** Storage was unwritable and the bounded memory ring overflowed. */
+    Type.Literal('overflow'),
+    /**
+     * Handed out but perhaps never stored: held in memory while storage was unwritable when the daemon stopped, or
+     * skipped after a power cut. Some of these may have reached the hospital; none will be reused.
+     */
+    Type.Literal('not-persisted'),
+  ]),
+  /** The priority class the stream belongs to. */
+  class: Type.String({ minLength: 1 }),
+  /** When the first and last lost records were stored by the gateway, when known. */
+  firstAt: Type.Optional(IsoTime),
+  lastAt: Type.Optional(IsoTime),
+});
+export type LossRecord = Static<typeof LossRecord>;
+
 export const recordSchemas = [
   NumericRecord,
   WaveformRecord,
@@ -263,6 +299,7 @@ export const recordSchemas = [
   LocationRecord,
   DeviceRecord,
   EventRecord,
+  LossRecord,
 ] as const;
 
 export type CanonicalRecord =
@@ -273,7 +310,8 @@ export type CanonicalRecord =
   | LabRecord
   | LocationRecord
   | DeviceRecord
-  | EventRecord;
+  | EventRecord
+  | LossRecord;
 
 export type RecordKind = CanonicalRecord['kind'];
 export const RECORD_KINDS: readonly RecordKind[] = recordSchemas.map(

@@ -12,8 +12,8 @@ const base = {
 };
 const hr = { ...base, kind: 'numeric', metric: mdcTerm('MDC_ECG_HEART_RATE'), unit: mdcUnit('MDC_DIM_BEAT_PER_MIN'), value: 72, validity: 'valid' };
 
-t.test('all eight kinds of architecture.md are defined', async (t) => {
-  t.same([...RECORD_KINDS].sort(), ['alarm', 'device', 'event', 'lab', 'location', 'numeric', 'setting', 'waveform']);
+t.test("the eight kinds of architecture.md and the outbox's loss accounting are defined", async (t) => {
+  t.same([...RECORD_KINDS].sort(), ['alarm', 'device', 'event', 'lab', 'location', 'loss', 'numeric', 'setting', 'waveform']);
 });
 
 t.test('a numeric record with MDC term and UCUM unit is valid', async (t) => {
@@ -47,6 +47,7 @@ t.test('each kind has a valid example', async (t) => {
     { ...base, kind: 'location', fix: '3d', lat: 55.8, lon: 23.6, speed: 10, course: 221.5, validity: 'valid' },
     { ...base, kind: 'device', state: 'connected', transport: 'serial /dev/x', counters: { framesOk: 1, framesDropped: 0, bytesDropped: 0, checksumErrors: 0, records: 1, reconnects: 0 } },
     { ...base, kind: 'event', event: 'encounter.opened', detail: { encounter: 'E1' } },
+    { ...base, device: 'gateway', kind: 'loss', stream: 'mon/waveform', firstSeq: '10', lastSeq: '19', count: 10, reason: 'evicted', class: 'waveform', firstAt: base.observedAt, lastAt: base.receivedAt },
   ];
   for (const e of examples) t.ok(isCanonicalRecord(e), `${e.kind}: ${JSON.stringify(lastRecordProblems())}`);
 });
@@ -78,4 +79,14 @@ t.test('the code tables name each code once and each reference id once', async (
   t.same(dupes(mdc.units!.map((e) => e.ref!)), [], 'MDC unit reference ids unique');
   t.same(dupes(read('ucum.json').units!.map((e) => e.code)), [], 'UCUM codes unique');
   t.same(dupes(read('loinc.json').codes!.map((e) => e.code)), [], 'LOINC codes unique');
+});
+
+t.test('a loss record names a stream, a seq range, a count and one of the known reasons', async (t) => {
+  const loss = { ...base, device: 'gateway', kind: 'loss', stream: 'mon/waveform', firstSeq: '10', lastSeq: '19', count: 10, reason: 'expired', class: 'waveform' };
+  t.ok(isCanonicalRecord(loss), JSON.stringify(lastRecordProblems()));
+  t.notOk(isCanonicalRecord({ ...loss, reason: 'misplaced' }), 'unknown reason');
+  t.notOk(isCanonicalRecord({ ...loss, count: 0 }), 'a loss of nothing is not a loss');
+  t.notOk(isCanonicalRecord({ ...loss, firstSeq: 10 }), 'seq travels as a decimal string');
+  const { stream: _s, ...noStream } = loss;
+  t.notOk(isCanonicalRecord(noStream), 'the stream is required');
 });

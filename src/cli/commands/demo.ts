@@ -8,6 +8,7 @@ import mqtt from 'mqtt';
 import { findDriver } from '../../../drivers/index.js';
 import type { RunningSimulator, SimEndpoint } from '../../../drivers/sdk/simulator.js';
 import type { TransportConfig } from '../../../drivers/sdk/transports/config.js';
+import { StandInBroker } from '../../broker/stand-in-broker.js';
 import { loadConfig, ConfigError, type VehicleConfig } from '../../config/index.js';
 import { callDaemon, demoDir } from '../../control/client.js';
 import { silentLogger } from '../../core/logger.js';
@@ -96,6 +97,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     throw err;
   }
 
+  const hospital = await startHospital(config);
   const sims = await startSimulators(config).catch((err: Error) => fail(`cannot start the simulators: ${err.message}`));
   const ingest = startHospitalStandIn(config);
   const logFile = join(dir, 'daemon.log');
@@ -119,9 +121,11 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     [
       `ambulink demo — vehicle ${config.vehicle.id}, ${sims.length} simulated device(s)`,
       ...sims.map((s) => `  simulator   ${s.description}`),
-      ...(ingest ? [`  hospital    ${ingest.description}`] : []),
+      ...(ingest ? [`  video in    ${ingest.description}`] : []),
       `  daemon log  ${logFile}`,
       `  local MQTT  mqtt://${lb.host}:${lb.port}${user ? ` (user ${user.username}, password in ${user.passwordFile})` : ''}`,
+      hospital ? `  hospital    ${hospital.url} (stand-in broker: what the hospital receives over the uplink)` : '',
+      hospital ? `              ambulink tail --broker ${hospital.url}      ambulink outbox` : '',
       '  try, in another terminal:  ambulink status   ambulink devices   ambulink watch   ambulink video status   (from a source tree: ./scripts/ambulink …)',
       user ? `                             mosquitto_sub -h ${lb.host} -p ${lb.port} -u ${user.username} -P ${password} -t 'ambulink/v1/#' -v` : '',
       '',
@@ -146,9 +150,23 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   }
   await Promise.all(sims.map((s) => s.stop()));
   await ingest?.stop();
+  await hospital?.stop();
   rmSync(join(dir, 'data'), { recursive: true, force: true });
   process.stdout.write(`\ndemo stopped (daemon log kept in ${logFile})\n`);
   return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+}
+
+/**
+ * The hospital's broker, stood in for by an embedded aedes (MQTT 3.1.1, so the uplink falls back from 5) on the
+ * loopback address and port the demo vehicle's uplink names.
+ */
+async function startHospital(config: VehicleConfig): Promise<StandInBroker | undefined> {
+  if (!config.uplink?.enabled) return undefined;
+  const url = new URL(config.uplink.url);
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(url.hostname) || url.protocol !== 'mqtt:') return undefined;
+  const broker = new StandInBroker(url.hostname === 'localhost' ? '127.0.0.1' : url.hostname.replace(/[[\]]/g, ''), Number(url.port || 1883));
+  await broker.start().catch((err: Error) => fail(`cannot start the stand-in hospital broker: ${err.message}`));
+  return broker;
 }
 
 /** What an in-vehicle consumer sees: subscribes on the local broker like the crew tablet would. */

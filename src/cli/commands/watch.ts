@@ -27,6 +27,8 @@ export function describeRecord(r: CanonicalRecord): string | undefined {
       return `${r.test.name.slice(0, 28).padEnd(28)} ${r.value ?? r.text ?? '-'} ${r.unit?.ucum ?? ''} ${r.flags.join(' ')} [${r.status}${r.qc ? ', QC' : ''}]`;
     case 'event':
       return `event ${r.event}`;
+    case 'loss':
+      return `LOSS ${r.count} record(s) of ${r.stream}, seq ${r.firstSeq}–${r.lastSeq} (${r.reason})`;
     default:
       return undefined;
   }

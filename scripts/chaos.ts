@@ -1,0 +1,297 @@
+// `npm run chaos`: the daemon under fire. Simulated GPS receivers feed the real daemon (a child process) over ptys;
+// its uplink reaches the hospital's mosquitto through the project's link emulator, which adds delay, jitter and a
+// bandwidth cap, and at random moments stalls (connections open, nothing passing), resets, and blacks out for
+// 5–120 s. Meanwhile the broker is restarted and the daemon is killed with SIGKILL. A consumer at the hospital
+// records every envelope; at the end, after the link has healed and the outbox has drained, it checks every stream:
+// each seq from 1 to the last the daemon handed out is there, once after deduplication, or announced by a loss record.
+//
+//   npm run chaos -- [--duration 600] [--kills 10] [--broker-restarts 5] [--stalls 4] [--blackouts 3]
+//                    [--max-blackout 120] [--devices 4] [--speed 50] [--location-quota BYTES] [--keep]
+//
+// Ends with one JSON line: {"streams","records","missing","duplicates_after_dedupe","loss_accounted","kills",
+// "broker_restarts","stalls","blackouts"}; exit 0 when nothing is missing and no seq was reused.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { nmeaSimulator } from '../drivers/nmea0183/simulator.js';
+import type { RunningSimulator } from '../drivers/sdk/simulator.js';
+import { callDaemon } from '../src/control/client.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { OutboxStats, StreamInfo } from '../src/outbox/index.js';
+import type { LinkStats } from '../src/uplink/index.js';
+import { startHospitalConsumer } from './lib/hospital-consumer.js';
+import { LinkEmulator } from './lib/link-emulator.js';
+import { startMosquitto } from './lib/mosquitto.js';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const VEHICLE = 'CHAOS-1';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rand = (a: number, b: number) => a + Math.random() * (b - a);
+
+interface Options {
+  duration: number;
+  kills: number;
+  brokerRestarts: number;
+  stalls: number;
+  blackouts: number;
+  maxBlackout: number;
+  devices: number;
+  speed: number;
+  locationQuota: number | undefined;
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const get = (name: string, dflt: number) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(argv[i + 1]) : dflt;
+  };
+  const lq = argv.indexOf('--location-quota');
+  return {
+    duration: get('duration', 600),
+    kills: get('kills', 10),
+    brokerRestarts: get('broker-restarts', 5),
+    stalls: get('stalls', 4),
+    blackouts: get('blackouts', 3),
+    maxBlackout: get('max-blackout', 120),
+    devices: get('devices', 4),
+    speed: get('speed', 50),
+    locationQuota: lq >= 0 ? Number(argv[lq + 1]) : undefined,
+    keep: argv.includes('--keep'),
+  };
+}
+
+const log = (s: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+
+class Daemon {
+  private child: ChildProcess | undefined;
+  kills = 0;
+
+  constructor(
+    private readonly configFile: string,
+    private readonly logFile: string,
+    readonly socket: string,
+  ) {}
+
+  start(): void {
+    const out = `${this.logFile}`;
+    const c = spawn(process.execPath, [CLI, 'run', '--config', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const append = (d: Buffer) => writeFileSync(out, d, { flag: 'a' });
+    c.stdout!.on('data', append);
+    c.stderr!.on('data', append);
+    this.child = c;
+  }
+
+  running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async kill9(): Promise<void> {
+    const c = this.child;
+    if (!c || !this.running()) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+    this.kills++;
+  }
+
+  async stop(): Promise<void> {
+    const c = this.child;
+    if (!c || !this.running()) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGTERM');
+    const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(t);
+  }
+
+  async ask<T>(method: string): Promise<T | undefined> {
+    try {
+      return (await callDaemon(this.socket, method, {}, 5000)) as T;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Spreads `count` events over [from, to) with random jitter, one slot each. */
+function schedule(count: number, from: number, to: number): number[] {
+  const slot = (to - from) / Math.max(1, count);
+  return Array.from({ length: count }, (_, i) => from + slot * i + rand(0.1, 0.9) * slot);
+}
+
+export async function chaos(opts: Options): Promise<Record<string, number>> {
+  const work = mkdtempSync(join(tmpdir(), 'ambulink-chaos-'));
+  log(`chaos run: ${opts.duration} s, ${opts.kills} kills, ${opts.brokerRestarts} broker restarts, ${opts.stalls} stalls, ${opts.blackouts} blackouts (≤ ${opts.maxBlackout} s); work dir ${work}`);
+  const broker = await startMosquitto({ dir: join(work, 'hospital'), persistence: true, nodelay: true });
+  const link = new LinkEmulator({ host: '127.0.0.1', port: broker.port }, { delayMs: 15, jitterMs: 10, bytesPerSecond: 2_000_000 });
+  await link.start();
+  const consumer = await startHospitalConsumer(broker.url, { vehicle: VEHICLE, persistent: true, clientId: `chaos-hospital-${process.pid}` });
+  const sims: RunningSimulator[] = [];
+  const devices = [];
+  for (let d = 0; d < opts.devices; d++) {
+    const path = join(work, `gps${d}.pty`);
+    sims.push(await nmeaSimulator.start({ endpoint: { type: 'pty', path }, params: { retime: 'true', speed: String(opts.speed) }, log: silentLogger() }));
+    devices.push({ id: `gps${d}`, driver: 'nmea0183', transport: { type: 'serial', path, baudRate: 115200 }, staleAfterMs: 5000 });
+  }
+  const config = {
+    vehicle: { id: VEHICLE },
+    storage: { dataDir: join(work, 'data') },
+    control: { socket: join(work, 'control.sock') },
+    log: { level: 'info' },
+    localBroker: { host: '127.0.0.1', port: 0 },
+    devices,
+    ...(opts.locationQuota ? { outbox: { classes: { location: { quotaBytes: opts.locationQuota } } } } : {}),
+    uplink: {
+      url: link.url,
+      keepaliveSeconds: 5,
+      stallTimeoutMs: 5000,
+      connectTimeoutMs: 5000,
+      reconnectInitialMs: 200,
+      reconnectMaxMs: 5000,
+      statusIntervalMs: 5000,
+    },
+  };
+  mkdirSync(join(work, 'data'), { recursive: true });
+  const configFile = join(work, 'vehicle.yaml');
+  writeFileSync(configFile, stringify(config));
+  const daemon = new Daemon(configFile, join(work, 'daemon.log'), config.control.socket);
+  daemon.start();
+  const counts = { kills: 0, broker_restarts: 0, stalls: 0, blackouts: 0, resets: 0 };
+
+  // The disturbances: link events one at a time, kills and broker restarts on their own timelines.
+  const t0 = Date.now();
+  const end = t0 + opts.duration * 1000;
+  const at = (offsetMs: number) => sleep(Math.max(0, t0 + offsetMs - Date.now()));
+  const ms = opts.duration * 1000;
+  const linkEvents = [
+    ...Array.from({ length: opts.stalls }, () => 'stall'),
+    ...Array.from({ length: opts.blackouts }, () => 'blackout'),
+    ...Array.from({ length: Math.max(1, Math.round(opts.duration / 120)) }, () => 'reset'),
+  ].sort(() => Math.random() - 0.5);
+  const linkTimeline = (async () => {
+    const times = schedule(linkEvents.length, 0.05 * ms, 0.85 * ms);
+    for (let i = 0; i < linkEvents.length; i++) {
+      await at(times[i]!);
+      const ev = linkEvents[i]!;
+      if (ev === 'stall') {
+        const len = rand(5, Math.min(30, opts.maxBlackout));
+        log(`link: stall for ${len.toFixed(0)} s (connections stay open, nothing passes)`);
+        counts.stalls++;
+        link.stall();
+        await sleep(len * 1000);
+        link.unstall();
+      } else if (ev === 'blackout') {
+        const len = rand(5, opts.maxBlackout);
+        log(`link: blackout for ${len.toFixed(0)} s`);
+        counts.blackouts++;
+        link.blackout();
+        await sleep(len * 1000);
+        link.blackoutEnd();
+        log('link: coverage back');
+      } else {
+        log('link: reset');
+        counts.resets++;
+        link.reset();
+      }
+      link.setProfile({ delayMs: rand(5, 60), jitterMs: rand(0, 30), bytesPerSecond: Math.random() < 0.3 ? rand(100_000, 500_000) : 2_000_000 });
+    }
+  })();
+  const killTimeline = (async () => {
+    for (const when of schedule(opts.kills, 0.05 * ms, 0.9 * ms)) {
+      await at(when);
+      log('daemon: kill -9');
+      await daemon.kill9();
+      counts.kills++;
+      await sleep(rand(300, 3000));
+      daemon.start();
+    }
+  })();
+  const brokerTimeline = (async () => {
+    for (const when of schedule(opts.brokerRestarts, 0.08 * ms, 0.9 * ms)) {
+      await at(when);
+      log('broker: restart');
+      await broker.stop('SIGTERM');
+      await sleep(rand(500, 5000));
+      await broker.start();
+      counts.broker_restarts++;
+    }
+  })();
+  const progress = setInterval(() => {
+    void daemon.ask<OutboxStats>('outbox').then((o) => {
+      if (o) log(`  outbox ${o.records} record(s), in flight ${o.inflightRecords}; hospital has ${consumer.checker.report().records}`);
+    });
+  }, 15_000);
+  await Promise.all([linkTimeline, killTimeline, brokerTimeline]);
+  await sleep(Math.max(0, end - Date.now()));
+
+  // Heal, stop the sources, let the outbox drain, then check.
+  log('healing the link and stopping the simulators; waiting for the outbox to drain');
+  link.unstall();
+  link.setProfile({ delayMs: 5, jitterMs: 0, bytesPerSecond: 0 });
+  if (!broker.running()) await broker.start();
+  if (!daemon.running()) daemon.start();
+  await Promise.all(sims.map((s) => s.stop()));
+  const drainDeadline = Date.now() + 300_000;
+  let streams: StreamInfo[] | undefined;
+  for (;;) {
+    const o = await daemon.ask<OutboxStats & { streams: StreamInfo[] }>('outbox');
+    const up = await daemon.ask<LinkStats>('uplink');
+    if (o && up && o.records === 0 && o.inflightRecords === 0 && up.state === 'connected') {
+      streams = o.streams;
+      break;
+    }
+    if (Date.now() > drainDeadline) {
+      log(`the outbox did not drain in time: ${JSON.stringify({ records: o?.records, link: up?.state })}`);
+      streams = o?.streams;
+      break;
+    }
+    await sleep(500);
+  }
+  // Let the last messages travel from the broker to the consumer.
+  let quiet = consumer.checker.messages;
+  for (let i = 0; i < 40; i++) {
+    await sleep(250);
+    if (consumer.checker.messages === quiet && i > 8) break;
+    quiet = consumer.checker.messages;
+  }
+  clearInterval(progress);
+  const expected = new Map((streams ?? []).map((s) => [s.stream, Number(s.lastSeq)]));
+  const report = consumer.checker.report(expected);
+  const result = {
+    streams: report.streams,
+    records: report.records,
+    missing: report.missing,
+    duplicates_after_dedupe: report.duplicates_after_dedupe,
+    loss_accounted: report.loss_accounted,
+    kills: counts.kills,
+    broker_restarts: counts.broker_restarts,
+    stalls: counts.stalls,
+    blackouts: counts.blackouts,
+  };
+  log(`resent copies removed by deduplication: ${report.duplicates}; link resets: ${counts.resets}; connections through the emulator: ${link.counts.connections}`);
+  if (report.missing > 0) log(`missing, e.g.: ${report.missingSample.join(' ')}`);
+  await daemon.stop();
+  await consumer.stop();
+  await link.stop();
+  await broker.stop();
+  if (opts.keep || report.missing > 0) log(`work dir kept: ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+  return result;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  chaos(parseArgs(process.argv.slice(2))).then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.exit(result.missing === 0 && result.duplicates_after_dedupe === 0 ? 0 : 1);
+    },
+    (err: Error) => {
+      process.stderr.write(`chaos failed: ${err.stack}\n`);
+      process.exit(2);
+    },
+  );
+}
