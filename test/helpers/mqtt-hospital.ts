@@ -5,6 +5,7 @@ import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { CommandChannel, DurablePublisher, HospitalChannel, InboundCommand } from '../../src/core/hospital-channel.js';
+import { parseEnvelope, type Envelope } from '../../src/outbox/index.js';
 import type { ResultMessage } from '../../src/setpoints/result.js';
 import { waitFor } from './wait.js';
 
@@ -41,6 +42,8 @@ export interface Hospital {
   channel(t: TestLike): Promise<HospitalChannel>;
   results: ResultMessage[];
   checkpoints: string[];
+  /** The outbox envelopes received (only when the gateway sends through its uplink). */
+  envelopes: Envelope[];
   send(topic: string, payload: Buffer | string, options?: { retain?: boolean }): Promise<void>;
   finalOf(commandId: string, timeoutMs?: number): Promise<ResultMessage>;
   statesOf(commandId: string): string[];
@@ -54,9 +57,15 @@ export async function startHospital(t: TestLike, vehicle: string): Promise<Hospi
   const centre = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4, clientId: `centre-${port}`, reconnectPeriod: 200 });
   const results: ResultMessage[] = [];
   const checkpoints: string[] = [];
+  const envelopes: Envelope[] = [];
   centre.on('message', (topic, payload) => {
-    if (topic.endsWith('/setpoint/result')) results.push(JSON.parse(payload.toString()) as ResultMessage);
-    else if (topic.endsWith('/audit/checkpoint')) checkpoints.push(payload.toString());
+    // Through the daemon's uplink, messages arrive as outbox envelopes (`items`, each with its seq); through the
+    // test's own client, one bare message each.
+    const envelope = parseEnvelope(payload);
+    if (envelope) envelopes.push(envelope);
+    const items: unknown[] = envelope ? envelope.items : [JSON.parse(payload.toString())];
+    if (topic.endsWith('/setpoint/result')) results.push(...(items as ResultMessage[]));
+    else if (topic.endsWith('/audit/checkpoint')) checkpoints.push(...items.map((i) => JSON.stringify(i)));
   });
   await centre.subscribeAsync([`ambulink/v1/${vehicle}/cmd/+/setpoint/result`, `ambulink/v1/${vehicle}/audit/checkpoint`], { qos: 1 });
   t.teardown(async () => {
@@ -69,6 +78,7 @@ export async function startHospital(t: TestLike, vehicle: string): Promise<Hospi
     port,
     results,
     checkpoints,
+    envelopes,
     async channel(tt) {
       const client = await mqtt.connectAsync({ host: '127.0.0.1', port, protocolVersion: 4, clientId: `gw-${vehicle}-${Math.random().toString(16).slice(2)}`, clean: true, reconnectPeriod: 200 });
       tt.teardown(() => client.endAsync(true));

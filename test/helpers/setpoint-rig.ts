@@ -39,6 +39,11 @@ export interface RigOptions {
   limits?: Record<string, unknown>;
   setpoints?: Record<string, unknown>;
   policyExpiresInS?: number;
+  /**
+   * Reach the hospital the way a vehicle does: through the daemon's own uplink and outbox (configured in the YAML),
+   * not through the test's MQTT client handed to the controller.
+   */
+  viaUplink?: boolean;
 }
 
 export interface SignOptions extends Partial<CommandDraft> {
@@ -122,13 +127,15 @@ export class Rig {
         ...this.options.setpoints,
       },
       audit: { checkpointEvery: 50, checkpointIntervalS: 5 },
+      ...(this.options.viaUplink ? { uplink: { url: `mqtt://127.0.0.1:${this.hospital.port}`, reconnectInitialMs: 100, reconnectMaxMs: 1000 } } : {}),
     };
     await this.boot();
     return this;
   }
 
   async boot(): Promise<void> {
-    this.daemon = await startDaemon(this.t, this.config, { dir: this.dir, controller: { clock: this.clock, hospital: await this.hospital.channel(this.t) } });
+    const hospital = this.options.viaUplink ? {} : { hospital: await this.hospital.channel(this.t) };
+    this.daemon = await startDaemon(this.t, this.config, { dir: this.dir, controller: { clock: this.clock, ...hospital } });
     await waitFor(async () => ((await this.call('setpoint.state', { device: 'vent' })) as { writable: unknown[] | null }).writable !== null, 'the ventilator attached');
   }
 
