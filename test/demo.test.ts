@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parse, stringify } from 'yaml';
 import { packageRoot } from '../src/core/paths.js';
+import { freePort } from '../scripts/lib/free-port.js';
 import { CLI, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
@@ -13,12 +14,13 @@ import { waitFor } from './helpers/wait.js';
 t.test('ambulink demo shows moving GPS positions and answers ambulink status', async (t) => {
   const dir = tempDir(t);
   const demoDir = join(dir, 'demo');
-  const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as { localBroker: { port: number } };
+  const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as { localBroker: { port: number }; uplink: { url: string } };
   config.localBroker.port = 0;
+  config.uplink.url = `mqtt://127.0.0.1:${await freePort()}`;
   writeFileSync(join(dir, 'demo.yaml'), stringify(config));
   cpSync(join(packageRoot(), 'config/demo-secrets'), join(dir, 'demo-secrets'), { recursive: true });
   const env = { ...process.env, AMBULINK_DEMO_DIR: demoDir, AMBULINK_SOCKET: '' };
-  const demo = spawn(process.execPath, [CLI, 'demo', '--plain', '--duration', '90', '--config', join(dir, 'demo.yaml')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const demo = spawn(process.execPath, [CLI, 'demo', '--plain', '--duration', '300', '--config', join(dir, 'demo.yaml')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   demo.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -36,6 +38,15 @@ t.test('ambulink demo shows moving GPS positions and answers ambulink status', a
   t.equal(status.code, 0, status.stderr);
   t.match(status.stdout, /vehicle DEMO-AMB-01/);
   t.match(status.stdout, /devices: +(\d+)\/\1 connected/, "every simulated device connected");
+
+  // The scripted remote-setpoint example, from "another terminal": signed at the stand-in hospital, received over the
+  // uplink, confirmed by the crew, applied and read back, and the audit log verified with the hospital's checkpoints.
+  const setpoint = await runCli(['demo', 'setpoint', '--config', join(dir, 'demo.yaml')], { env, timeoutMs: 150_000 });
+  t.equal(setpoint.code, 0, setpoint.stdout + setpoint.stderr);
+  t.match(setpoint.stdout, /1 sign .*FiO2 (\d+) → (\d+)/);
+  t.match(setpoint.stdout, /hospital receives Wait/);
+  t.match(setpoint.stdout, /5 applied .*: Fin/);
+  t.match(setpoint.stdout, /6 audit +audit log intact: \d+ entries, \d+ checkpoint\(s\), [1-9]\d* witnessed by the hospital/);
 
   demo.kill('SIGINT');
   t.equal(await exited, 0, `demo stops cleanly on Ctrl-C: ${err}`);

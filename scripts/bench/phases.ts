@@ -172,6 +172,7 @@ export async function drain(dir: string, url: string, liveRate: number, processS
     rss_mb_three_quarters: rssAt[3] ?? NaN,
     rss_mb_drained: rssAt[4] ?? NaN,
     rss_mb: rss.stop(),
+    rss_anon_mb: rss.anonMb,
   };
   await p.stop();
   return result;

@@ -7,6 +7,7 @@ import { schemaCommand, validateCommand } from './commands/config.js';
 import { decodeCommand } from './commands/decode.js';
 import { portsCommand } from './commands/ports.js';
 import { demoCommand } from './commands/demo.js';
+import { demoSetpointCommand } from './commands/demo-setpoint.js';
 import { runDaemon } from './commands/run.js';
 import { simCommand, simHelp } from './commands/sim.js';
 import { outboxCommand } from './commands/outbox.js';
@@ -47,13 +48,19 @@ program
   .requiredOption('-c, --config <file>', 'vehicle YAML', '/etc/ambulink/vehicle.yaml')
   .action(async (o: { config: string }) => runDaemon(o.config));
 
-program
+const demo = program
   .command('demo')
   .description('start the daemon with simulated devices, the embedded broker and a temporary data dir')
   .option('-c, --config <file>', 'demo vehicle YAML (default: the bundled config/demo.yaml)')
   .option('--duration <seconds>', 'stop after this many seconds')
   .option('--plain', 'print records line by line as a local MQTT consumer sees them')
   .action(async (o) => exitWith(await demoCommand(o)));
+demo
+  .command('setpoint')
+  .description('with a demo running: the remote-setpoint example, scripted (sign → send → confirm → applied → audit verify)')
+  .option('--device <id>', 'the ventilator (default: the demo\'s Modbus ventilator)')
+  // `demo --config FILE setpoint` and `demo setpoint --config FILE` both name the running demo's YAML.
+  .action(async (_o, cmd: Command) => exitWith(await demoSetpointCommand(cmd.optsWithGlobals())));
 
 const socketOption = ['--socket <path>', 'control socket (default: $AMBULINK_SOCKET, /run/ambulink/control.sock, or a running demo)'] as const;
 

@@ -17,6 +17,7 @@ import { startHospitalStandIn } from '../../video/demo-ingest.js';
 import type { StatusReport } from '../../daemon/control-api.js';
 import type { CanonicalRecord } from '../../schema/index.js';
 import { EXIT, fail } from '../output.js';
+import { prepareDemoSetpoints } from './demo-setpoint.js';
 import { describeRecord, renderWatch } from './watch.js';
 
 export interface DemoOptions {
@@ -97,6 +98,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     throw err;
   }
 
+  prepareDemoSetpoints(config, dir);
   const hospital = await startHospital(config);
   const sims = await startSimulators(config).catch((err: Error) => fail(`cannot start the simulators: ${err.message}`));
   const ingest = startHospitalStandIn(config);
@@ -126,6 +128,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       `  local MQTT  mqtt://${lb.host}:${lb.port}${user ? ` (user ${user.username}, password in ${user.passwordFile})` : ''}`,
       hospital ? `  hospital    ${hospital.url} (stand-in broker: what the hospital receives over the uplink)` : '',
       hospital ? `              ambulink tail --broker ${hospital.url}      ambulink outbox` : '',
+      hospital && config.setpoints.enabled ? '  setpoints   remote ventilator setpoint, scripted (sign → confirm → applied → audit verify):  ambulink demo setpoint' : '',
       '  try, in another terminal:  ambulink status   ambulink devices   ambulink watch   ambulink video status   (from a source tree: ./scripts/ambulink …)',
       user ? `                             mosquitto_sub -h ${lb.host} -p ${lb.port} -u ${user.username} -P ${password} -t 'ambulink/v1/#' -v` : '',
       '',
