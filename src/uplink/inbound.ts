@@ -2,18 +2,12 @@
 // gets the topic, the payload and the packet facts a safety service needs to judge a command (retain, dup, message
 // id, QoS, MQTT 5 properties). Subscriptions are renewed on every connection.
 import type { IPublishPacket } from 'mqtt';
+import type { InboundCommand } from '../core/hospital-channel.js';
 import type { Logger } from '../core/logger.js';
 import { topicMatches } from '../core/topics.js';
 
-export interface InboundMessage {
-  topic: string;
-  payload: Buffer;
-  qos: 0 | 1 | 2;
-  /** A retained message: sent by the broker because it was stored, not because it was just published. */
-  retain: boolean;
-  /** The broker is re-sending a message it may have sent before. */
-  dup: boolean;
-  messageId: number | undefined;
+/** A command channel's message (topic, payload, retain, dup, message id, QoS), with what the connection adds. */
+export interface InboundMessage extends InboundCommand {
   /** The MQTT version of the connection it arrived on: 5 carries properties, 4 (3.1.1) none. */
   protocolVersion: 4 | 5;
   properties: {

@@ -4,6 +4,7 @@
 import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
+import { topicMatches } from '../../src/core/topics.js';
 import type { CommandChannel, DurablePublisher, HospitalChannel, InboundCommand } from '../../src/core/hospital-channel.js';
 import { parseEnvelope, type Envelope } from '../../src/outbox/index.js';
 import type { ResultMessage } from '../../src/setpoints/result.js';
@@ -14,18 +15,17 @@ interface TestLike {
 }
 
 export class GatewayMqtt implements CommandChannel, DurablePublisher {
-  private readonly handlers: Array<{ filter: RegExp; handler: (m: InboundCommand) => void }> = [];
+  private readonly handlers: Array<{ filter: string; handler: (m: InboundCommand) => void }> = [];
 
   constructor(readonly client: MqttClient) {
     client.on('message', (topic, payload, packet) => {
       const m: InboundCommand = { topic, payload, qos: packet.qos, retain: packet.retain, dup: packet.dup, messageId: packet.messageId };
-      for (const h of this.handlers) if (h.filter.test(topic)) h.handler(m);
+      for (const h of this.handlers) if (topicMatches(h.filter, topic)) h.handler(m);
     });
   }
 
   subscribe(filter: string, handler: (m: InboundCommand) => void): () => void {
-    const re = new RegExp(`^${filter.replace(/\+/g, '[^/]+').replace(/#$/, '.*')}$`);
-    const entry = { filter: re, handler };
+    const entry = { filter, handler };
     this.handlers.push(entry);
     this.client.subscribe(filter, { qos: 1 });
     return () => void this.handlers.splice(this.handlers.indexOf(entry), 1);
