@@ -33,6 +33,8 @@ t.test('ambulink demo shows moving GPS positions and answers ambulink status', a
   const positions = () => [...out.matchAll(/position\s+(-?\d+\.\d+), (-?\d+\.\d+)/g)].map((m) => `${m[1]},${m[2]}`);
   await waitFor(() => new Set(positions()).size >= 3, `three different positions (demo output so far:\n${out}\n${err})`, 60_000);
   t.match(out, /ambulink demo — vehicle DEMO-AMB-01/);
+  // The hospital side: the next blood-gas result the stand-in hospital broker receives over the uplink.
+  const bloodGas = runCli(['tail', '--broker', config.uplink.url, '--topic', 'ambulink/v1/DEMO-AMB-01/data/bga/lab', '--count', '1', '--json'], { env, timeoutMs: 120_000 });
 
   const status = await runCli(['status'], { env });
   t.equal(status.code, 0, status.stderr);
@@ -47,6 +49,12 @@ t.test('ambulink demo shows moving GPS positions and answers ambulink status', a
   t.match(setpoint.stdout, /hospital receives Wait/);
   t.match(setpoint.stdout, /5 applied .*: Fin/);
   t.match(setpoint.stdout, /6 audit +audit log intact: \d+ entries, \d+ checkpoint\(s\), [1-9]\d* witnessed by the hospital/);
+
+  const lab = await bloodGas;
+  t.equal(lab.code, 0, lab.stderr);
+  const received = JSON.parse(lab.stdout) as { envelope: { stream: string; items: Array<{ seq: string; kind: string; test?: { loinc?: string } }> } };
+  t.equal(received.envelope.stream, 'bga/lab', 'a blood-gas result at the hospital');
+  t.ok(received.envelope.items.every((i) => i.kind === 'lab' && /^\d+-\d$/.test(i.test?.loinc ?? '') && /^\d+$/.test(i.seq)), 'lab records with LOINC codes and seqs');
 
   demo.kill('SIGINT');
   t.equal(await exited, 0, `demo stops cleanly on Ctrl-C: ${err}`);
