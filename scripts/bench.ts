@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     const rssMax = Math.max(...Object.values(perBroker).map((b) => b.rss_mb!), big.rss_mb!, big.fill_rss_mb!, small.rss_mb!);
     notes.push(
       'ratio: pipeline records/s over bare mqtt.js QoS 1 messages/s (one record per message) on mosquitto, median of 3 rounds',
-      `RSS max while draining a 10k vs a 1M backlog: ${small.rss_mb} vs ${big.rss_mb} MB (anonymous: ${small.rss_anon_mb} vs ${big.rss_anon_mb} MB; the rest is LevelDB's mapped table files); after the first 10,000 records of each: ${small.rss_mb_after_10k} vs ${big.rss_mb_after_10k} MB`,
+      `RSS max while draining a 10k vs a 1M backlog: ${small.rss_mb} vs ${big.rss_mb} MB (anonymous, i.e. heap and native allocations: ${small.rss_anon_mb} vs ${big.rss_anon_mb} MB; the rest is file-backed: node's own code and the pages of LevelDB's memory-mapped table files the drain has read, page cache the kernel can reclaim); after the first 10,000 records of each: ${small.rss_mb_after_10k} vs ${big.rss_mb_after_10k} MB`,
     );
     // The issue's targets, checked here so a run says plainly which hold on this machine.
     const targets: Array<[string, boolean]> = [
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
       [`1M backlog drains at ≥ 10,000 records/s: ${big.drain_records_per_s}`, big.drain_records_per_s! >= 10_000],
       [`live p99 ≤ 100 ms during the drain: ${big.live_p99_ms} ms`, big.live_p99_ms! <= 100],
       [`RSS ≤ 150 MB throughout: ${rssMax} MB`, rssMax <= 150],
-      [`RSS within 20 % between a 10k and a 1M backlog: ${small.rss_mb} vs ${big.rss_mb} MB`, big.rss_mb! <= small.rss_mb! * 1.2],
+      [`RSS within 20 % between a 10k and a 1M backlog (peak VmRSS while draining): ${small.rss_mb} vs ${big.rss_mb} MB`, big.rss_mb! <= small.rss_mb! * 1.2],
       [`ready ≤ 2 s with a 1M backlog: ${big.ready_ms} ms`, big.ready_ms! <= 2000],
     ];
     for (const [what, met] of targets) log(`target ${met ? 'met' : 'NOT MET'}: ${what}`);

@@ -58,8 +58,8 @@ export function percentile(sorted: number[], p: number): number {
 
 /**
  * The largest resident set seen (VmRSS: what the targets are stated in), and separately its anonymous part (heap and
- * native allocations; /proc/self/status RssAnon). The difference is file-backed: LevelDB maps its table files, and
- * pages of those the drain has read count as resident until the kernel reclaims them.
+ * native allocations; /proc/self/status RssAnon). The difference is file-backed: node's own code, and LevelDB's
+ * memory-mapped table files, whose pages the drain has read count as resident until the kernel reclaims them.
  */
 export class RssSampler {
   max = 0;
