@@ -27,7 +27,7 @@ export interface ControllerOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly env?: NodeJS.ProcessEnv;
-  /** How setpoint commands arrive and results and checkpoints leave (the uplink and its outbox). */
+  /** How setpoint commands arrive and results and checkpoints leave. Default: this daemon's uplink and its outbox. */
   readonly hospital?: HospitalChannel;
   /** Video settings that are not configuration (tests stage a full disk through them). */
   readonly video?: VideoServiceOptions;
