@@ -12,24 +12,14 @@ import { waveByName } from '../drivers/ge-s5/waves.js';
 import { mllp } from '../drivers/hl7-pcd01/framer.js';
 import { oruR01, oruR40, type Style } from '../drivers/hl7-pcd01/messages.js';
 import { SimPatient } from '../drivers/sdk/sim-patient.js';
+import { seededRandom } from '../drivers/sdk/seeded-random.js';
 import { packageRoot } from '../src/core/paths.js';
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const START = Date.UTC(2026, 0, 1, 8, 0, 0);
 const root = packageRoot();
 
 function geStemi(): Buffer {
-  const patient = new SimPatient('stemi', START, seeded(42), 20);
+  const patient = new SimPatient('stemi', START, seededRandom(42), 20);
   const waves = ['ECG1', 'ECG2', 'ECG3', 'INVP1', 'PLETH', 'CO2'].map((n) => ({ wave: waveByName(n)!, sent: 0 }));
   const out: Buffer[] = [];
   let shown = '';
@@ -55,7 +45,7 @@ function geStemi(): Buffer {
 }
 
 function hl7Desaturation(): Buffer {
-  const random = seeded(7);
+  const random = seededRandom(7);
   const patient = new SimPatient('desaturation', START, random, 20);
   const styles: Style[] = ['mdc', 'ucum', 'mdil'];
   const out: Buffer[] = [];

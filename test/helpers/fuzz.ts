@@ -1,15 +1,5 @@
 // Fuzzing framers: random bytes and mutations of valid input, deterministic (seeded) so a failure reproduces.
-export function seededRandom(seed: number): () => number {
-  // mulberry32
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../drivers/sdk/seeded-random.js';
 
 export function randomBytes(random: () => number, maxLength: number): Buffer {
   const n = Math.floor(random() * maxLength);

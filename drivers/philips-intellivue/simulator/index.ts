@@ -5,7 +5,8 @@ import { flagParam, numberParam, SimParamError, type SimulatorDefinition } from 
 import { LanFramer } from '../lan-framer.js';
 import { encodeMibFrame, MibFramer } from '../mib-framer.js';
 import { SimulatedMonitor } from './monitor.js';
-import { SCENARIOS, seededRandom, type Scenario } from './physiology.js';
+import { seededRandom } from '../../sdk/seeded-random.js';
+import { SCENARIOS, type Scenario } from './physiology.js';
 
 export const intellivueSimulator: SimulatorDefinition = {
   summary: 'Philips IntelliVue monitor, Data Export over LAN (UDP) or MIB/RS-232 (pty): numerics, waves, alarms',

@@ -44,7 +44,8 @@ import {
   type WaveName,
 } from '../nomenclature.js';
 import { Writer, writeAbsoluteTime, writeLabel, writeString, type AbsoluteTime } from '../wire.js';
-import { P, Patient, seededRandom, U, type Scenario } from './physiology.js';
+import { seededRandom } from '../../sdk/seeded-random.js';
+import { P, Patient, U, type Scenario } from './physiology.js';
 
 export interface MonitorConfig {
   scenario: Scenario;

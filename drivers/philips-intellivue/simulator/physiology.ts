@@ -5,18 +5,6 @@ import { ALERT_STATE, ALERT_TYPE, MSMT, type WaveName } from '../nomenclature.js
 export const SCENARIOS = ['normal', 'stemi', 'desaturation', 'leads-off'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-/** mulberry32: small, seedable, good enough for physiology noise; a seed makes a simulator run repeatable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Physio ids of what the simulated monitor measures. */
 export const P = {
   HR: 0x4182,
