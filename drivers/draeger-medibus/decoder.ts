@@ -130,28 +130,9 @@ export class MedibusDecoder implements Decoder<MedibusFrame> {
 
   private emitValue(page: number, entry: CodeEntry, code: number, value: number | null, at: string, rx: RxTime, out: RecordSink): void {
     const vendor = { code: code === IE_CODE ? (page === CMD.settings ? '07/08' : 'E7/E8') : hex2(code), name: entry.label };
-    if (page === CMD.settings) {
-      const record: SettingRecord = {
-        kind: 'setting',
-        schema: SCHEMA_VERSION,
-        vehicle: this.ids.vehicle,
-        device: this.ids.device,
-        driver: this.ids.driver,
-        observedAt: at,
-        receivedAt: at,
-        mono: rx.monoMs,
-        metric: entry.metric,
-        value,
-        unit: entry.unit,
-        validity: value === null ? 'invalid' : 'valid',
-        label: entry.label,
-        vendor,
-      };
-      out(record);
-      return;
-    }
-    const record: NumericRecord = {
-      kind: 'numeric',
+    // A setting and a numeric carry the same fields; the page says which one this is.
+    const record: SettingRecord | NumericRecord = {
+      kind: page === CMD.settings ? 'setting' : 'numeric',
       schema: SCHEMA_VERSION,
       vehicle: this.ids.vehicle,
       device: this.ids.device,

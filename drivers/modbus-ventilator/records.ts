@@ -40,27 +40,9 @@ export function pointRecord(
     };
     return record;
   }
-  if (p.kind === 'setting') {
-    const record: SettingRecord = {
-      kind: 'setting',
-      schema: SCHEMA_VERSION,
-      vehicle: ids.vehicle,
-      device: ids.device,
-      driver: ids.driver,
-      observedAt: at,
-      receivedAt: at,
-      mono: rx.monoMs,
-      metric: p.metric!,
-      value,
-      unit: p.unit!,
-      validity,
-      label: p.label,
-      vendor: { code: vendorCode(p), name: p.name },
-    };
-    return record;
-  }
-  const record: NumericRecord = {
-    kind: 'numeric',
+  // A setting and a numeric carry the same fields; the point's kind says which one this is.
+  return {
+    kind: p.kind === 'setting' ? 'setting' : 'numeric',
     schema: SCHEMA_VERSION,
     vehicle: ids.vehicle,
     device: ids.device,
@@ -75,7 +57,6 @@ export function pointRecord(
     label: p.label,
     vendor: { code: vendorCode(p), name: p.name },
   };
-  return record;
 }
 
 export function alarmRecord(ids: RecordIds, p: CompiledPoint, active: boolean, rx: RxTime): AlarmRecord {
