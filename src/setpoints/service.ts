@@ -23,7 +23,7 @@ import { clinicalChecks, clinicalParamOf, type ClinicalParam } from './clinical.
 import { contentHash, MAX_COMMAND_BYTES, parseCommand } from './command.js';
 import { Lane, type Job } from './lane.js';
 import { loadPolicy, PolicyError, type Policy } from './policy.js';
-import { FINAL_STATES, Refusal, type InvocationState, type Reason } from './reasons.js';
+import { Refusal, type InvocationState, type Reason } from './reasons.js';
 import type { ResultMessage } from './result.js';
 import { SetpointStore, type PendingReconcile } from './store.js';
 import { TimeTrust, type TimeTrustSettings } from './time-trust.js';

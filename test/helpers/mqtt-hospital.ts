@@ -7,6 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { topicMatches } from '../../src/core/topics.js';
 import type { CommandChannel, DurablePublisher, HospitalChannel, InboundCommand } from '../../src/core/hospital-channel.js';
 import { parseEnvelope, type Envelope } from '../../src/outbox/index.js';
+import { FINAL_STATES } from '../../src/setpoints/reasons.js';
 import type { ResultMessage } from '../../src/setpoints/result.js';
 import { waitFor } from './wait.js';
 
@@ -73,7 +74,6 @@ export async function startHospital(t: TestLike, vehicle: string): Promise<Hospi
     await new Promise<void>((r) => broker.close(() => r()));
     await new Promise<void>((r) => server.close(() => r()));
   });
-  const FINAL = new Set(['Fin', 'FinMod', 'Fail', 'Cnclld', 'CnclldMan']);
   return {
     port,
     results,
@@ -89,7 +89,7 @@ export async function startHospital(t: TestLike, vehicle: string): Promise<Hospi
       await centre.publishAsync(topic, typeof payload === 'string' ? payload : payload, { qos: 1, retain: options.retain ?? false });
     },
     finalOf(commandId, timeoutMs = 30_000) {
-      return waitFor(() => results.find((r) => r.commandId === commandId && FINAL.has(r.state) && !r.duplicate && !r.reconciled), `a final result for ${commandId}`, timeoutMs);
+      return waitFor(() => results.find((r) => r.commandId === commandId && FINAL_STATES.has(r.state) && !r.duplicate && !r.reconciled), `a final result for ${commandId}`, timeoutMs);
     },
     statesOf(commandId) {
       return results.filter((r) => r.commandId === commandId).map((r) => (r.duplicate ? `dup:${r.state}` : r.reconciled ? `reconciled:${r.state}` : r.state));

@@ -15,6 +15,7 @@ import { packageRoot } from '../../core/paths.js';
 import { topicsFor } from '../../core/topics.js';
 import { parseEnvelope } from '../../outbox/index.js';
 import { keyIdOf } from '../../setpoints/policy.js';
+import { FINAL_STATES } from '../../setpoints/reasons.js';
 import type { ResultMessage } from '../../setpoints/result.js';
 import { buildCommand, signCommand } from '../../setpoints/sign.js';
 import { EXIT, fail } from '../output.js';
@@ -60,8 +61,6 @@ interface Writable {
   unit: string;
   value: number | null;
 }
-
-const FINAL = new Set(['Fin', 'FinMod', 'Fail', 'Cnclld', 'CnclldMan']);
 
 export async function demoSetpointCommand(opts: DemoSetpointOptions): Promise<number> {
   const dir = demoDir();
@@ -145,7 +144,7 @@ export async function demoSetpointCommand(opts: DemoSetpointOptions): Promise<nu
 
     await until(
       async () => {
-        const ended = results.find((r) => r.commandId === id && FINAL.has(r.state));
+        const ended = results.find((r) => r.commandId === id && FINAL_STATES.has(r.state));
         if (ended) fail(`the command ended ${ended.state} ${ended.reason ?? ''}: ${ended.message ?? ''}`);
         return ((await call('setpoint.pending')) as Array<{ commandId: string; phase: string }>).some((p) => p.commandId === id && p.phase === 'confirm');
       },
@@ -156,7 +155,7 @@ export async function demoSetpointCommand(opts: DemoSetpointOptions): Promise<nu
     await call('setpoint.confirm', { commandId: id, user: 'demo-crew' });
     say('4 confirm', 'the crew confirms at the ventilator', `ambulink setpoint confirm ${id}`);
 
-    const final = await until(async () => results.find((r) => r.commandId === id && FINAL.has(r.state) && !r.duplicate), 30_000, 'the final result at the hospital');
+    const final = await until(async () => results.find((r) => r.commandId === id && FINAL_STATES.has(r.state) && !r.duplicate), 30_000, 'the final result at the hospital');
     if (final.state !== 'Fin') fail(`the command ended ${final.state} ${final.reason ?? ''}: ${final.message ?? ''}`);
     say('5 applied', `one write, read back ${final.actual} ${fio2.unit}: Fin`);
 

@@ -6,16 +6,10 @@ import t from 'tap';
 import { ENQ_BYTE, EOT_BYTE, frame, framesOf } from '../../../drivers/astm/e1381.js';
 import { AstmFramer, AstmRawFramer, type AstmToken } from '../../../drivers/astm/framer.js';
 import { packageRoot } from '../../../src/core/paths.js';
+import { fixture, records, tokens } from './helpers.js';
 
-const fixture = (name: string) => readFileSync(join(packageRoot(), 'fixtures/astm', name));
 const constructed = fixture('constructed-bloodgas-e1381.bin');
 
-function tokens(input: Buffer, framer: AstmFramer | AstmRawFramer = new AstmFramer()): AstmToken[] {
-  const out: AstmToken[] = [];
-  framer.push(input, (tok) => out.push(tok));
-  return out;
-}
-const records = (toks: AstmToken[]) => toks.flatMap((tok) => (tok.kind === 'record' ? [tok.text] : []));
 const answers = (toks: AstmToken[]) => toks.flatMap((tok) => (tok.kind === 'frame' ? [tok.duplicate ? 'dup' : tok.answer] : []));
 
 t.test('our frame builder reproduces the constructed transfer byte for byte', async (t) => {

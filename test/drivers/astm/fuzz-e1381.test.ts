@@ -1,30 +1,10 @@
 // Fuzzing the E1381 framer and the E1394 decoder behind it (in a file of its own: it is the slow part).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
-import { AstmDecoder } from '../../../drivers/astm/decoder.js';
 import { ENQ_BYTE, EOT_BYTE, frame } from '../../../drivers/astm/e1381.js';
 import { AstmFramer, type AstmToken } from '../../../drivers/astm/framer.js';
-import { createTestMap } from '../../../drivers/lab/test-map.js';
-import { packageRoot } from '../../../src/core/paths.js';
 import { isCanonicalRecord, type CanonicalRecord } from '../../../src/schema/index.js';
 import { chunks, mutate, randomBytes, seededRandom, singleEdit } from '../../helpers/fuzz.js';
-
-const fixture = (name: string) => readFileSync(join(packageRoot(), 'fixtures/astm', name));
-const records = (toks: AstmToken[]) => toks.flatMap((tok) => (tok.kind === 'record' ? [tok.text] : []));
-function tokens(input: Buffer): AstmToken[] {
-  const out: AstmToken[] = [];
-  new AstmFramer().push(input, (tok) => out.push(tok));
-  return out;
-}
-
-const testMap = createTestMap();
-function decodeAll(toks: AstmToken[], out: CanonicalRecord[]): void {
-  const dec = new AstmDecoder({ vehicle: 'V', device: 'd', driver: 'astm' }, testMap, { timeZone: '+01:00' });
-  const rx = { wallMs: Date.UTC(2026, 0, 1), monoMs: 1 };
-  for (const tok of toks) dec.decode(tok, rx, (r) => out.push(r));
-  dec.flush(rx, (r) => out.push(r));
-}
+import { decodeAll, fixture, records, tokens } from './helpers.js';
 
 t.test('fuzz: 100k random and mutated inputs through framer and decoder never crash or hang, always resync, never deliver a corrupted record', async (t) => {
   const random = seededRandom(0xa57a);

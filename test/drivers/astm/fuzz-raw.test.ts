@@ -1,24 +1,9 @@
 // Fuzzing the raw E1394 line framer and the decoder behind it.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
-import { AstmDecoder } from '../../../drivers/astm/decoder.js';
 import { AstmRawFramer, type AstmToken } from '../../../drivers/astm/framer.js';
-import { createTestMap } from '../../../drivers/lab/test-map.js';
-import { packageRoot } from '../../../src/core/paths.js';
 import { isCanonicalRecord, type CanonicalRecord } from '../../../src/schema/index.js';
 import { chunks, mutate, randomBytes, seededRandom } from '../../helpers/fuzz.js';
-
-const fixture = (name: string) => readFileSync(join(packageRoot(), 'fixtures/astm', name));
-const records = (toks: AstmToken[]) => toks.flatMap((tok) => (tok.kind === 'record' ? [tok.text] : []));
-
-const testMap = createTestMap();
-function decodeAll(toks: AstmToken[], out: CanonicalRecord[]): void {
-  const dec = new AstmDecoder({ vehicle: 'V', device: 'd', driver: 'astm' }, testMap, { timeZone: '+01:00' });
-  const rx = { wallMs: Date.UTC(2026, 0, 1), monoMs: 1 };
-  for (const tok of toks) dec.decode(tok, rx, (r) => out.push(r));
-  dec.flush(rx, (r) => out.push(r));
-}
+import { decodeAll, fixture, records } from './helpers.js';
 
 t.test('fuzz: 100k random and mutated raw-mode inputs through framer and decoder', async (t) => {
   const random = seededRandom(0x7a11);
