@@ -108,9 +108,11 @@ t.test('garbage and corrupted frames on the line are counted and never published
   const status = await waitFor(async () => {
     const [s] = (await callDaemon(d.socket, 'devices')) as DeviceStatus[];
     const pips = d.records.filter((r) => r.kind === 'numeric' && r.label === 'PIP').length;
-    return s && s.counters.checksumErrors >= 3 && s.counters.bytesDropped > 0 && pips >= 5 ? s : undefined;
-  }, 'checksum errors, skipped bytes and values', 60_000);
+    const fio2s = d.records.filter((r) => r.kind === 'numeric' && r.label === 'FiO2').length;
+    return s && s.counters.checksumErrors >= 3 && s.counters.bytesDropped > 0 && pips >= 5 && fio2s >= 1 ? s : undefined;
+  }, 'checksum errors, skipped bytes and values (PIP and FiO2)', 60_000);
   t.ok(status.counters.framesOk > 20);
+  // At least one FiO2 value arrived (waited for above), so this check cannot pass by having nothing to look at.
   for (const r of d.records.filter((r): r is NumericRecord => r.kind === 'numeric' && r.label === 'FiO2')) t.equal(r.value, 40, 'no corrupted value got through');
   t.equal(d.controller.gate!.rejected, 0);
   // A garbled answer is asked for again at once, so the conversation goes on without starting over.
