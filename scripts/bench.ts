@@ -35,6 +35,8 @@ type Figures = Record<string, number>;
  * with Node's defaults.
  */
 const GATEWAY_FLAGS = (process.env.AMBULINK_BENCH_NODE_FLAGS ?? '--max-semi-space-size=4 --max-old-space-size=160').split(/\s+/).filter(Boolean);
+/** As systemd/ambulink.service sets it for the daemon. */
+const GATEWAY_ENV = { MALLOC_ARENA_MAX: process.env.AMBULINK_BENCH_MALLOC_ARENA_MAX ?? '2' };
 const GATEWAY_PHASES = new Set(['throughput', 'latency', 'fill', 'drain', 'intake-until-killed']);
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -77,8 +79,9 @@ async function runPhase(argv: string[]): Promise<void> {
 }
 
 function child(args: string[], onLine?: (line: string) => void): { done: Promise<Figures>; kill: (s: NodeJS.Signals) => void; pid: number | undefined } {
-  const flags = GATEWAY_PHASES.has(args[0]!) ? GATEWAY_FLAGS : [];
-  const p = spawn(process.execPath, [...flags, SELF, '--phase', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const gateway = GATEWAY_PHASES.has(args[0]!);
+  const env = gateway ? { ...process.env, ...GATEWAY_ENV } : process.env;
+  const p = spawn(process.execPath, [...(gateway ? GATEWAY_FLAGS : []), SELF, '--phase', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   let result: Figures | undefined;
   p.stdout.on('data', (d: Buffer) => {
@@ -159,7 +162,9 @@ async function main(): Promise<void> {
   const notes = results.notes as string[];
   log(`ambulink bench ${quick ? '(quick) ' : ''}— work dir ${work}`);
   log('mosquitto (Debian) runs with set_tcp_nodelay true; aedes 1.2 in its own process (MQTT 3.1.1).');
-  log(`gateway processes run with node ${GATEWAY_FLAGS.join(' ') || '(defaults)'}; the ceiling and the brokers with Node's defaults.`);
+  log(
+    `gateway processes run with node ${GATEWAY_FLAGS.join(' ') || '(defaults)'} and MALLOC_ARENA_MAX=${GATEWAY_ENV.MALLOC_ARENA_MAX}; the ceiling and the brokers with Node's defaults.`,
+  );
   results.gatewayNodeFlags = GATEWAY_FLAGS.join(' ');
   const mosquitto = await startMosquitto({ dir: join(work, 'mosquitto'), nodelay: true });
   const aedes = await startAedesProcess();
@@ -246,7 +251,7 @@ async function main(): Promise<void> {
     const rssMax = Math.max(...Object.values(perBroker).map((b) => b.rss_mb!), big.rss_mb!, big.fill_rss_mb!, small.rss_mb!);
     notes.push(
       'ratio: pipeline records/s over bare mqtt.js QoS 1 messages/s (one record per message) on mosquitto, median of 3 rounds',
-      `RSS max while draining a 10k vs a 1M backlog: ${small.rss_mb} vs ${big.rss_mb} MB (anonymous, i.e. heap and native allocations: ${small.rss_anon_mb} vs ${big.rss_anon_mb} MB; the rest is file-backed: node's own code and the pages of LevelDB's memory-mapped table files the drain has read, page cache the kernel can reclaim); after the first 10,000 records of each: ${small.rss_mb_after_10k} vs ${big.rss_mb_after_10k} MB`,
+      `RSS max while draining a 10k vs a 1M backlog: ${small.rss_mb} vs ${big.rss_mb} MB (anonymous, i.e. heap and native allocations: ${small.rss_anon_mb} vs ${big.rss_anon_mb} MB; the rest is file-backed: node's own code, and the pages of LevelDB's table files the drain has read if LevelDB maps them, see the outbox's start-up log); after the first 10,000 records of each: ${small.rss_mb_after_10k} vs ${big.rss_mb_after_10k} MB`,
     );
     // The issue's targets, checked here so a run says plainly which hold on this machine.
     const targets: Array<[string, boolean]> = [

@@ -293,6 +293,10 @@ export class Outbox implements MessageSource {
       { dir: this.options.config.dir, epoch: this.epochId, records: this.journal.stored.reduce((n, s) => n + s.count, 0), streams: this.streams.list().length },
       'outbox open',
     );
+    const reads = this.store.tableReads;
+    if (reads?.mapped) {
+      this.options.log.warn({ reason: reads.reason }, "outbox: LevelDB maps its table files into memory; the daemon's RSS will include pages of the backlog it reads");
+    }
     this.journal.schedule();
     void this.janitor.run('evicted');
   }

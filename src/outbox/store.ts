@@ -2,6 +2,7 @@
 // range reads of one class. Everything here is storage; the policy lives in outbox.ts.
 import { randomBytes } from 'node:crypto';
 import { Level } from 'level';
+import { readLevelDbTablesWithoutMmap, type TableReads } from '../core/leveldb-table-reads.js';
 import { CLASS_COUNT, type ClassIndex } from './classes.js';
 import {
   classEndKey,
@@ -49,6 +50,8 @@ interface Compactable {
 
 export class Store {
   private db: Level<string, string> | undefined;
+  /** How LevelDB reads table files in this process (see core/leveldb-table-reads.ts); known once open() ran. */
+  tableReads: TableReads | undefined;
 
   constructor(readonly dir: string) {}
 
@@ -57,6 +60,7 @@ export class Store {
   }
 
   async open(): Promise<StoredState> {
+    this.tableReads = readLevelDbTablesWithoutMmap();
     const db = new Level<string, string>(this.dir, {
       keyEncoding: 'utf8',
       valueEncoding: 'utf8',
@@ -64,7 +68,10 @@ export class Store {
       // Small caches: the outbox reads each record about once, so memory stays flat whatever the backlog.
       cacheSize: 2 * 1024 * 1024,
       writeBufferSize: 2 * 1024 * 1024,
-      maxOpenFiles: 200,
+      // The lowest LevelDB accepts: it keeps 64 tables open (this less 10). Each open table holds its index and
+      // Bloom filter in memory, so a larger backlog must not mean more of them; the drain reads tables in order, and
+      // reopening one costs a few small reads.
+      maxOpenFiles: 74,
     });
     await db.open();
     this.db = db;

@@ -4,6 +4,7 @@
 // (an ended lease cannot be revived), and writes whose outcome still needs a readback.
 import { join } from 'node:path';
 import { Level } from 'level';
+import { readLevelDbTablesWithoutMmap } from '../core/leveldb-table-reads.js';
 import type { AppliedChange } from './clinical.js';
 import type { ResultMessage } from './result.js';
 
@@ -45,6 +46,8 @@ export class SetpointStore {
   }
 
   async open(): Promise<void> {
+    // Whichever store opens first in the process settles how LevelDB reads table files for all of them.
+    readLevelDbTablesWithoutMmap();
     await this.db.open();
   }
 
