@@ -65,7 +65,7 @@ t.test('a consumer reads records and the retained status, and cannot publish any
   watcher.on('message', (topic) => seen.push(topic));
   await watcher.subscribeAsync('ambulink/v1/TEST-1/#');
   const rogue = await connect(port, 'tablet', 'tablet-secret');
-  const closed = new Promise((r) => rogue.once('close', r));
+  const closed = new Promise<void>((r) => rogue.once('close', () => r()));
   rogue.publish('ambulink/v1/TEST-1/cmd/vent/setpoint', '{"evil":true}', { qos: 1 });
   rogue.publish('ambulink/v1/TEST-1/data/vent/numeric', '{"fake":true}', { qos: 1 });
   await closed;
@@ -88,7 +88,7 @@ t.test('the crew may publish crew actions, and nothing else', async (t) => {
   t.teardown(() => crew.endAsync(true));
   await crew.publishAsync('ambulink/v1/TEST-1/crew/confirm', '{"ok":true}', { qos: 1 });
   await waitFor(() => seen.includes('ambulink/v1/TEST-1/crew/confirm'), 'the crew action delivered');
-  const closed = new Promise((r) => crew.once('close', r));
+  const closed = new Promise<void>((r) => crew.once('close', () => r()));
   crew.publish('ambulink/v1/TEST-1/cmd/vent/setpoint', '{}', { qos: 1 });
   await closed;
   t.notOk(seen.includes('ambulink/v1/TEST-1/cmd/vent/setpoint'));

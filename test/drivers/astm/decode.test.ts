@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { astm } from '../../../drivers/astm/index.js';
+import type { AnyDriver } from '../../../drivers/sdk/driver.js';
 import { DEFAULT_DELIMITERS, E1394Record, delimitersOf, unescape } from '../../../drivers/astm/records.js';
 import { parseAstmTime, parseRange } from '../../../drivers/lab/values.js';
 import { driverOptions } from '../../../src/cli/commands/decode.js';
@@ -21,7 +22,9 @@ async function decodeCli(file: string, ...options: string[]): Promise<{ records:
 
 /** The same framer and decoder in-process (what the CLI runs), so a loaded machine does not pay a node start each. */
 async function decode(file: string, ...options: string[]): Promise<{ records: CanonicalRecord[]; checksumErrors: number }> {
-  const dec = astm.offline!(driverOptions(astm, ['timeZone=+01:00', ...options]), { vehicle: 'V', device: 'd', driver: 'astm' });
+  // As the CLI does: options checked against the driver's schema at run time, so typed as any driver's.
+  const driver: AnyDriver = astm;
+  const dec = driver.offline!(driverOptions(driver, ['timeZone=+01:00', ...options]), { vehicle: 'V', device: 'd', driver: 'astm' });
   const records: CanonicalRecord[] = [];
   const rx = { wallMs: Date.UTC(2026, 0, 1), monoMs: 1 };
   dec.push(readFileSync(join(packageRoot(), 'fixtures/astm', file)), rx, (r) => records.push(r));
