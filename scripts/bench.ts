@@ -166,6 +166,7 @@ async function main(): Promise<void> {
     `gateway processes run with node ${GATEWAY_FLAGS.join(' ') || '(defaults)'} and MALLOC_ARENA_MAX=${GATEWAY_ENV.MALLOC_ARENA_MAX}; the ceiling and the brokers with Node's defaults.`,
   );
   results.gatewayNodeFlags = GATEWAY_FLAGS.join(' ');
+  results.gatewayEnv = GATEWAY_ENV;
   const mosquitto = await startMosquitto({ dir: join(work, 'mosquitto'), nodelay: true });
   const aedes = await startAedesProcess();
   let dirN = 0;
