@@ -119,12 +119,13 @@ export function crc16(b: Buffer, start = 0, end = b.length): number {
 
 const MAX_RTU = 256;
 
-export class RtuFraming implements SlaveFraming {
-  private buf: Buffer = Buffer.alloc(0);
+/** The bytes of a request not yet complete, and where complete ones go; RTU and TCP differ only in framing. */
+abstract class BufferedFraming implements SlaveFraming {
+  protected buf: Buffer = Buffer.alloc(0);
 
   constructor(
-    private readonly handle: RequestHandler,
-    private readonly send: (bytes: Buffer) => void,
+    protected readonly handle: RequestHandler,
+    protected readonly send: (bytes: Buffer) => void,
   ) {}
 
   reset(): void {
@@ -133,6 +134,15 @@ export class RtuFraming implements SlaveFraming {
 
   push(chunk: Buffer): void {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.drain();
+  }
+
+  /** Answers every complete request at the head of `buf`. */
+  protected abstract drain(): void;
+}
+
+export class RtuFraming extends BufferedFraming {
+  protected drain(): void {
     for (;;) {
       const need = this.requestLength();
       if (need === 0) return; // wait for more
@@ -172,20 +182,8 @@ export class RtuFraming implements SlaveFraming {
   }
 }
 
-export class TcpFraming implements SlaveFraming {
-  private buf: Buffer = Buffer.alloc(0);
-
-  constructor(
-    private readonly handle: RequestHandler,
-    private readonly send: (bytes: Buffer) => void,
-  ) {}
-
-  reset(): void {
-    this.buf = Buffer.alloc(0);
-  }
-
-  push(chunk: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+export class TcpFraming extends BufferedFraming {
+  protected drain(): void {
     while (this.buf.length >= 7) {
       const length = this.buf.readUInt16BE(4);
       if (this.buf.readUInt16BE(2) !== 0 || length < 2 || length > 254) {
