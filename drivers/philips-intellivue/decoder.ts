@@ -143,7 +143,11 @@ export class IntellivueDecoder implements Decoder<Buffer> {
     }
   }
 
-  /** One observed object: its attributes, in one pass, then the records they make. Returns the end of its list. */
+  /**
+   * One observed object: its attributes, in one pass, then the records they make. Returns the end of its list. The
+   * list is walked here rather than with eachAttribute: this runs for every object of every poll, and a callback would
+   * have to capture the dozen positions below.
+   */
   private observation(b: Buffer, handle: number, o: number, end: number, objectClass: number, replyMs: number, out: RecordSink): number {
     if (objectClass === MOC.PATIENT) return this.demographics(b, o, end, out);
     need(o, 4, end, 'AttributeList');
