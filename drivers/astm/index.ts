@@ -1,6 +1,7 @@
 // astm — point-of-care analysers (blood gas, cardiac markers) speaking ASTM E1381 (LIS1-A) framing with E1394
 // (LIS2-A2) records, over serial or TCP, or raw E1394 records without framing. Results become `lab` records.
 import { Type, type Static } from '@sinclair/typebox';
+import { LAB_STALE_AFTER_MS } from '../lab/result.js';
 import { createTestMap, TestMapOption } from '../lab/test-map.js';
 import { framedDriver } from '../sdk/pipeline.js';
 import { AstmDecoder } from './decoder.js';
@@ -50,8 +51,7 @@ export const astm = framedDriver({
   optionsSchema: AstmOptions,
   transports: ['serial', 'tcp-client', 'tcp-server'],
   transportDefaults: { baudRate: 9600 },
-  // Results come when a sample is run, not continuously: silence is not a fault.
-  staleAfterMs: 12 * 3600_000,
+  staleAfterMs: LAB_STALE_AFTER_MS,
   createFramer: (o) => (o.framing === 'raw' ? new AstmRawFramer() : new AstmFramer()),
   createDecoder: (o, ids) => new AstmDecoder(ids, createTestMap(o.tests), { timeZone: o.timeZone }),
   createSession: (o, io) => new AstmSession(io, { framing: o.framing, answerQueries: o.answerQueries, timers: o.link }),

@@ -15,6 +15,9 @@ import { specimenClass, type TestMap } from './test-map.js';
 import { ucumFor } from './units.js';
 import { parseDecimal, parseRange } from './values.js';
 
+/** How long an analyser may be silent before it counts as stale: results come when a sample is run, not continuously. */
+export const LAB_STALE_AFTER_MS = 12 * 3600_000;
+
 export type LabStatus = LabRecord['status'];
 
 export interface LabObservation {

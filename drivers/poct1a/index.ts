@@ -1,6 +1,7 @@
 // poct1a — point-of-care devices speaking CLSI POCT1-A2 (XML over TCP). The device connects to the gateway, which
 // plays the data manager; patient results (OBS.R01) and QC (OBS.R02, marked qc) become `lab` records.
 import { Type, type Static } from '@sinclair/typebox';
+import { LAB_STALE_AFTER_MS } from '../lab/result.js';
 import { createTestMap, TestMapOption } from '../lab/test-map.js';
 import { framedDriver } from '../sdk/pipeline.js';
 import { Poct1Decoder } from './decoder.js';
@@ -39,8 +40,7 @@ export const poct1a = framedDriver({
   summary: 'Point-of-care device (blood gas, cardiac markers), CLSI POCT1-A2; the gateway is the data manager',
   optionsSchema: Poct1aOptions,
   transports: ['tcp-server'],
-  // Results come when a test is run, not continuously: silence is not a fault.
-  staleAfterMs: 12 * 3600_000,
+  staleAfterMs: LAB_STALE_AFTER_MS,
   createFramer: (o) => new Poct1Framer(o.maxMessageBytes),
   createDecoder: (o, ids) => new Poct1Decoder(ids, createTestMap(o.tests), o.timeZone),
   createSession: (o, io) =>
