@@ -26,6 +26,7 @@ export const intellivueSimulator: SimulatorDefinition = {
     { name: 'garbage', description: 'probability per message of random bytes sent before it', default: '0' },
     { name: 'corrupt', description: 'probability per message of damage (MIB: a flipped bit, so a bad FCS; LAN: a truncated datagram)', default: '0' },
     { name: 'drop', description: 'probability per message of not sending it (datagram loss)', default: '0' },
+    { name: 'clock-offset', description: 'seconds the absolute clock is off true time (set by hand, so it is wrong)', default: '0' },
     { name: 'rel-start', description: 'initial value of the relative clock in 1/8 ms ticks (e.g. 4294900000 to cross its wrap)' },
   ],
   async start({ endpoint, params, log }) {
@@ -71,6 +72,7 @@ export const intellivueSimulator: SimulatorDefinition = {
         refuse: flagParam(params, 'refuse'),
         ...(seconds('abort-after') === undefined ? {} : { abortAfterMs: seconds('abort-after')! }),
         ...(seconds('stall-after') === undefined ? {} : { stallAfterMs: seconds('stall-after')! }),
+        clockOffsetMs: numberParam(params, 'clock-offset', 0) * 1000,
         relStart: numberParam(params, 'rel-start', Math.floor(seededRandom(seed)() * 2 ** 32)) >>> 0,
       },
       transmit,

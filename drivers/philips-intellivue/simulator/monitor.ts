@@ -66,6 +66,8 @@ export interface MonitorConfig {
   stallAfterMs?: number;
   /** Where the monitor's relative clock starts (1/8 ms ticks), e.g. just before its 32-bit wrap. */
   relStart: number;
+  /** How far the monitor's absolute (hand-set, zoneless) clock is from true time, in ms. */
+  clockOffsetMs?: number;
 }
 
 interface WaveSpec {
@@ -266,7 +268,7 @@ export class SimulatedMonitor {
       pollNumber,
       sequenceNo: 0,
       relTime: this.relAt(now),
-      absTime: absoluteTime(),
+      absTime: this.absoluteNow(),
       objectClass,
     };
     if (periodTicks === 0 || objectClass === MOC.PATIENT || objectClass === MOC.MDS) {
@@ -352,7 +354,7 @@ export class SimulatedMonitor {
       pollNumber: poll.pollNumber,
       sequenceNo: poll.sequence++ & 0xffff,
       relTime: this.relAt(now),
-      absTime: absoluteTime(),
+      absTime: this.absoluteNow(),
       objectClass: poll.objectClass,
     };
     if (!last) reply.linked = { state: first ? LINKED.FIRST : LINKED.MIDDLE, count: (poll.linkedCount = (poll.linkedCount + 1) & 0xff) };
@@ -548,10 +550,14 @@ export class SimulatedMonitor {
       w.patchLength(n);
     });
     list.attr(ATTR.ID_BED_LABEL, (w) => writeString(w, this.cfg.bedLabel));
-    list.attr(ATTR.TIME_ABS, (w) => writeAbsoluteTime(w, absoluteTime()));
+    list.attr(ATTR.TIME_ABS, (w) => writeAbsoluteTime(w, this.absoluteNow()));
     list.attr(ATTR.TIME_REL, (w) => w.u32(this.relAt(now)));
     list.attr(ATTR.MODE_OP, (w) => w.u16(this.cfg.demoData ? MODE_OP.DEMO : MODE_OP.MONITORING));
     list.attr(ATTR.VMS_MDS_STAT, (w) => w.u16(MDS_STATUS.OPERATING));
+  }
+
+  private absoluteNow(): AbsoluteTime {
+    return absoluteTime(new Date(Date.now() + (this.cfg.clockOffsetMs ?? 0)));
   }
 
   private relAt(ms: number): number {

@@ -8,6 +8,29 @@ type Latest = Record<string, Array<{ key: string; ageMs: number; record: Canonic
 
 const fmt = (n: number | undefined, digits: number) => (n === undefined ? '-' : n.toFixed(digits));
 
+const NAME_WIDTH = 28;
+
+/** A name fitted to the name column: whole words and an ellipsis when it is too long, mid-word only if it has no space. */
+export function fitName(name: string, width = NAME_WIDTH): string {
+  if (name.length <= width) return name;
+  const cut = name.slice(0, width - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > width / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/** A lab test's short display name when the test map gives one (LOINC long names do not fit a screen line). */
+function labName(test: { name: string }): string {
+  return 'shortName' in test && typeof test.shortName === 'string' && test.shortName ? test.shortName : fitName(test.name);
+}
+
+/**
+ * Kinds a device keeps sending while they are current, so that their age says how fresh they are. An alarm, an event
+ * or a lab result is a state, sent when it changes (the IntelliVue decoder diffs the alarm list it polls every
+ * second): its age is the time since that change, not staleness, and it stands as long as the device's link does.
+ * Ages are the gateway's (monotonic receive time), never the device's clock.
+ */
+const STREAMED = new Set<CanonicalRecord['kind']>(['numeric', 'setting', 'waveform', 'location']);
+
 export function describeRecord(r: CanonicalRecord): string | undefined {
   switch (r.kind) {
     case 'numeric':
@@ -24,7 +47,7 @@ export function describeRecord(r: CanonicalRecord): string | undefined {
     case 'alarm':
       return `ALARM ${r.priority.toUpperCase().padEnd(6)} ${r.text} (${r.state})`;
     case 'lab':
-      return `${r.test.name.slice(0, 28).padEnd(28)} ${r.value ?? r.text ?? '-'} ${r.unit?.ucum ?? ''} ${r.flags.join(' ')} [${r.status}${r.qc ? ', QC' : ''}]`;
+      return `${labName(r.test).padEnd(NAME_WIDTH)} ${r.value ?? r.text ?? '-'} ${r.unit?.ucum ?? ''} ${r.flags.join(' ')} [${r.status}${r.qc ? ', QC' : ''}]`;
     case 'event':
       return `event ${r.event}`;
     case 'loss':
@@ -41,7 +64,10 @@ export function renderWatch(devices: DeviceStatus[], latest: Latest, staleMs = 1
     for (const entry of latest[d.id] ?? []) {
       const text = describeRecord(entry.record);
       if (!text) continue;
-      lines.push(`    ${text}${entry.ageMs > staleMs ? `   [stale ${age(entry.ageMs)}]` : ''}`);
+      const mark = STREAMED.has(entry.record.kind)
+        ? entry.ageMs > staleMs ? `   [stale ${age(entry.ageMs)}]` : ''
+        : entry.record.kind === 'alarm' && d.state !== 'connected' ? `   [unconfirmed: device ${d.state}]` : '';
+      lines.push(`    ${text}${mark}`);
     }
   }
   return lines.join('\n');
