@@ -1,0 +1,57 @@
+// When a score's band rises, one alert — and only one, however the value flickers at a threshold. Pure: time comes in.
+//
+// The rule (hysteresis in time): the alerter remembers the highest band it has alerted for (the "armed level",
+// starting at the lowest band). A band above the armed level alerts and raises the armed level to it. A band below
+// the armed level lowers the armed level only after it has stayed below for `holdMs` without a break; until then a
+// return to the armed band is the same episode, not a new rise. So a NEWS2 of 4, 5, 4, 5 … alerts once for medium;
+// after it has stayed low for the hold time, a later rise to medium alerts again; a rise from medium to high alerts at
+// once (a further rise). An unknown band (an incomplete score that settles nothing) neither rises nor falls.
+
+export interface BandRise<B extends string> {
+  /** The band before the rise; null for the first band this alerter has seen. */
+  from: B | null;
+  to: B;
+}
+
+export class BandAlerter<B extends string> {
+  private armed = 0;
+  private belowSinceMs: number | undefined;
+  private last: B | null = null;
+
+  /** `order` lists the bands from lowest to highest. */
+  constructor(
+    private readonly order: readonly B[],
+    private readonly holdMs: number,
+  ) {}
+
+  /** Feeds the band now; returns the rise to alert for, if this is one. */
+  update(band: B | null, nowMs: number): BandRise<B> | undefined {
+    if (band === null) return undefined;
+    const level = this.order.indexOf(band);
+    if (level < 0) throw new Error(`unknown band "${band}" (expected one of ${this.order.join(', ')})`);
+    const from = this.last;
+    this.last = band;
+    if (level > this.armed) {
+      this.armed = level;
+      this.belowSinceMs = undefined;
+      return { from, to: band };
+    }
+    if (level === this.armed) {
+      this.belowSinceMs = undefined;
+      return undefined;
+    }
+    this.belowSinceMs ??= nowMs;
+    if (nowMs - this.belowSinceMs >= this.holdMs) {
+      this.armed = level;
+      this.belowSinceMs = undefined;
+    }
+    return undefined;
+  }
+
+  /** A new patient: nothing alerted yet. */
+  reset(): void {
+    this.armed = 0;
+    this.belowSinceMs = undefined;
+    this.last = null;
+  }
+}
