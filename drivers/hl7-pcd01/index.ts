@@ -3,6 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import { framedDriver } from '../sdk/pipeline.js';
 import { Hl7Decoder } from './decoder.js';
+import { Hl7CaptureFramer } from './capture-framer.js';
 import { MllpFramer } from './framer.js';
 import { MllpAckSession } from './session.js';
 import { hl7Simulator } from './simulator.js';
@@ -27,6 +28,7 @@ export const hl7Pcd01 = framedDriver({
   transportDefaults: { port: 2575 },
   staleAfterMs: 60_000,
   createFramer: () => new MllpFramer(),
+  createCaptureFramer: () => new Hl7CaptureFramer(),
   createDecoder: (options, ids) => new Hl7Decoder(ids, options),
   createSession: (options, io) => new MllpAckSession(options, io),
   simulator: hl7Simulator,

@@ -23,6 +23,15 @@ export interface Framer<F> {
   readonly stats: FramerStats;
 }
 
+/**
+ * A framer for captures saved to files, which may lack the link protocol's envelope: the end of the file can be what
+ * closes the last frame.
+ */
+export interface CaptureFramer<F> extends Framer<F> {
+  /** End of the capture: emit the frame only the end of input closes (before end() is called). */
+  finish(emit: (frame: F) => void): void;
+}
+
 export function newFramerStats(): FramerStats {
   return { frames: 0, framesDropped: 0, bytesDropped: 0, checksumErrors: 0 };
 }

@@ -2,11 +2,13 @@
 import type { TObject, Static } from '@sinclair/typebox';
 import { rxNow, type RxTime } from '../../src/core/clock.js';
 import type { Decoder, Driver, DriverContext, DriverInstance, OfflineDecoder, RecordIds, RecordSink, Session, SessionIo } from './driver.js';
-import type { Framer } from './framer.js';
+import type { CaptureFramer, Framer } from './framer.js';
 import type { Link } from './link.js';
 
 export interface FramedDriverSpec<S extends TObject, F> extends Omit<Driver<S>, 'attach' | 'offline'> {
   createFramer(options: Static<S>): Framer<F>;
+  /** For `ambulink decode`: a framer that also takes captures saved without the link protocol. Default: createFramer. */
+  createCaptureFramer?(options: Static<S>): CaptureFramer<F>;
   createDecoder(options: Static<S>, ids: RecordIds): Decoder<F>;
   /** Absent for passive protocols: every frame is decoded. */
   createSession?(options: Static<S>, io: SessionIo<F>): Session<F>;
@@ -22,7 +24,7 @@ class PassiveSession<F> implements Session<F> {
 }
 
 export function framedDriver<S extends TObject, F>(spec: FramedDriverSpec<S, F>): Driver<S> {
-  const { createFramer, createDecoder, createSession, ...rest } = spec;
+  const { createFramer, createCaptureFramer, createDecoder, createSession, ...rest } = spec;
   return {
     ...rest,
     attach(link: Link, ctx: DriverContext<Static<S>>): DriverInstance {
@@ -77,7 +79,7 @@ export function framedDriver<S extends TObject, F>(spec: FramedDriverSpec<S, F>)
       };
     },
     offline(options: Static<S>, ids: RecordIds): OfflineDecoder {
-      const framer = createFramer(options);
+      const framer: Framer<F> & Partial<CaptureFramer<F>> = createCaptureFramer ? createCaptureFramer(options) : createFramer(options);
       const decoder = createDecoder(options, ids);
       return {
         stats: framer.stats,
@@ -85,6 +87,7 @@ export function framedDriver<S extends TObject, F>(spec: FramedDriverSpec<S, F>)
           framer.push(chunk, (frame) => decoder.decode(frame, rx, out));
         },
         end(rx, out) {
+          framer.finish?.((frame) => decoder.decode(frame, rx, out));
           framer.end();
           decoder.flush?.(rx, out);
         },

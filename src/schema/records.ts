@@ -88,6 +88,12 @@ const valueMatchesValidity = {
   else: { properties: { value: { not: { type: 'null' } } } },
 };
 
+/** A reference or alarm-limit range as the device gave it, with its bounds when they could be read. */
+export const ReferenceRange = Type.Object(
+  { low: Type.Optional(Type.Number()), high: Type.Optional(Type.Number()), text: Type.String() },
+  { additionalProperties: false },
+);
+
 export const NumericRecord = recordOf(
   'numeric',
   {
@@ -95,6 +101,8 @@ export const NumericRecord = recordOf(
     value: Type.Union([Type.Number(), Type.Null()]),
     unit: Unit,
     validity: Validity,
+    /** HL7 OBX-7: the device's reference (or alarm-limit) range for this value. */
+    referenceRange: Type.Optional(ReferenceRange),
     label: Type.Optional(Type.String()),
     vendor: Type.Optional(VendorCode),
   },
@@ -162,12 +170,7 @@ export const LabRecord = recordOf('lab', {
   /** Qualitative or non-numeric result as given (e.g. "POS", ">50"). */
   text: Type.Optional(Type.String()),
   unit: Type.Optional(Unit),
-  referenceRange: Type.Optional(
-    Type.Object(
-      { low: Type.Optional(Type.Number()), high: Type.Optional(Type.Number()), text: Type.String() },
-      { additionalProperties: false },
-    ),
-  ),
+  referenceRange: Type.Optional(ReferenceRange),
   /** Abnormal flags as given by the analyser (HL7 table 0078 style: L, H, LL, HH, N, A …). */
   flags: Type.Array(Type.String()),
   status: Type.Union([

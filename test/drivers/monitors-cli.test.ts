@@ -52,3 +52,14 @@ t.test('ambulink sim lists both monitors and refuses an unknown scenario', async
   t.not(bad.code, 0);
   t.match(bad.stderr, /scenario must be one of normal, stemi, desaturation/);
 });
+
+t.test('ambulink decode --driver hl7-pcd01 takes a capture saved as plain text (no MLLP bytes)', async (t) => {
+  const r = await runCli(['decode', '--driver', 'hl7-pcd01', '--input', fixture('hl7-pcd01', 'acm-leads-off-desat.hl7')]);
+  t.equal(r.code, 0, r.stderr);
+  const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; code?: { ref: string } });
+  t.same(records.map((x) => [x.kind, x.code?.ref]), [
+    ['alarm', 'MDC_EVT_LEADS_OFF'],
+    ['alarm', 'MDC_EVT_LO_VAL_LT_LIM'],
+  ]);
+  t.match(r.stderr, /hl7-pcd01: 1 frames, 2 records/);
+});
