@@ -1,6 +1,8 @@
 // The reason codes (one enum for result messages and the audit log) and the lifecycle states of a command.
 export const REASONS = [
   'BAD_SIGNATURE',
+  /** Not JSON, not an envelope of the right shape (unknown or missing fields, repeated keys), or too large. */
+  'MALFORMED',
   'ROLE_MISSING',
   'UNSIGNED_BY_CLINICIAN',
   'DUAL_APPROVAL_REQUIRED',

@@ -23,6 +23,8 @@ export interface ResultMessage {
   violations?: Array<{ check: string; reason: string; message: string; used: Record<string, unknown> }>;
   /** A repeat of the original result for a duplicate delivery (nothing was executed again). */
   duplicate?: boolean;
+  /** On a duplicate of a command still pending (DUPLICATE_SUPPRESSED): the command id of the original. */
+  originalCommandId?: string;
   /** A later report on an INDETERMINATE outcome, once a readback settled it. */
   reconciled?: { actual: number; matchesTarget: boolean };
   at: string;

@@ -51,9 +51,12 @@ export interface DeviceAccess {
 }
 
 /** Failures that count towards suspending remote control of a device (someone is sending bad commands). */
-const SUSPICIOUS: ReadonlySet<Reason> = new Set(['BAD_SIGNATURE', 'REVOKED_KEY', 'ROLE_MISSING', 'UNSIGNED_BY_CLINICIAN', 'REPLAY', 'CONTEXT_MISMATCH', 'DUAL_CHANNEL_MISMATCH']);
+const SUSPICIOUS: ReadonlySet<Reason> = new Set(['BAD_SIGNATURE', 'MALFORMED', 'REVOKED_KEY', 'ROLE_MISSING', 'UNSIGNED_BY_CLINICIAN', 'REPLAY', 'CONTEXT_MISMATCH', 'DUAL_CHANNEL_MISMATCH']);
 const DRIVER = 'ambulink-setpoints';
 const CLINICAL_NAMES: ReadonlySet<string> = new Set(['vt', 'rr', 'peep', 'fio2', 'pinsp', 'ti', 'mode']);
+
+/** Clinical checks that look at the target alone (not the current value, history, vitals or alarms). */
+const TARGET_ONLY_CHECKS: ReadonlySet<string> = new Set(['mode-change', 'policy-hard-limit', 'vt-per-kg-pbw', 'ai-envelope']);
 
 type Context = { cap: SettingCapability; setting: WritableSetting; current: number };
 
@@ -190,7 +193,7 @@ export class SetpointService implements Extension {
     if (m.retain) return void (await this.refuseEarly(lane, bare, 'RETAINED_COMMAND', 'a retained message is a stored copy, not a command just sent'));
     const parsed = parseCommand(m.payload);
     if (!parsed.ok) {
-      const reason: Reason = parsed.recommendation ? 'UNSIGNED_BY_CLINICIAN' : 'BAD_SIGNATURE';
+      const reason: Reason = parsed.recommendation ? 'UNSIGNED_BY_CLINICIAN' : 'MALFORMED';
       return void (await this.refuseEarly(lane, (r, msg) => bare(r, msg, parsed.commandId ?? null), reason, parsed.message));
     }
     const envelope = parsed.envelope;
@@ -209,6 +212,7 @@ export class SetpointService implements Extension {
         this.appendOrRefuse('CHECK', { commandId: c.commandId, check: 'duplicate', ok: true, reason: 'DUPLICATE_SUPPRESSED', messageId: m.messageId ?? null, dup: m.dup });
         const original = 'envelope' in known ? undefined : known.result;
         if (original) await this.publish(device, { ...original, duplicate: true, message: `DUPLICATE_SUPPRESSED: ${original.message ?? original.state}` }, false);
+        else await this.answerPendingDuplicate(device, c.commandId, 'envelope' in known ? known : undefined);
         return;
       }
       const seq = await this.store!.acceptSeq(c.issuer.keyId, c.seq);
@@ -220,10 +224,73 @@ export class SetpointService implements Extension {
       this.countFailure(lane, err.reason);
       return void (await this.publish(device, this.resultOf(job, 'Fail', err)));
     }
+    // Behind a command that is running (perhaps waiting minutes for the crew), a command that can be refused
+    // without the device is refused now rather than when its turn comes.
+    if (lane.running || lane.queue.length > 0) {
+      const refusal = this.refusalWithoutDevice(job);
+      if (refusal) {
+        this.countFailure(lane, refusal.reason);
+        return void (await this.finish(lane, job, 'Fail', refusal, undefined, { keepLease: true }));
+      }
+    }
     this.inFlight.set(c.commandId, job);
     lane.queue.push(job);
     await this.report(job, 'Wait');
     this.pump(lane);
+  }
+
+  /**
+   * A second copy of a command that has no final result yet (queued, checked, waiting for the crew, being written):
+   * nothing runs twice, and the hospital is told so — a pending answer naming the original, which keeps its own
+   * transaction and will get its one final state.
+   */
+  private async answerPendingDuplicate(device: string, commandId: string, job: Job | undefined): Promise<void> {
+    const phase = job?.phase ?? 'accepted';
+    await this.publish(device, {
+      ...(job ? this.resultOf(job, job.phase === 'executing' ? 'Start' : 'Wait') : { commandId, transactionId: randomUUID(), state: 'Wait' as const }),
+      reason: 'DUPLICATE_SUPPRESSED',
+      duplicate: true,
+      originalCommandId: commandId,
+      message: `DUPLICATE_SUPPRESSED: command ${commandId} is already pending (${phase}); this copy is not executed, the original will report its outcome`,
+    });
+  }
+
+  /**
+   * The checks that need neither the device nor the lane's changing state: the clock and the command's lifetime, the
+   * fixed context (vehicle, device, encounter, policy version, what parameter and unit it is based on), the device's
+   * declared range and grid, and the clinical limits that look at the target alone (hard limits, Vt per kg PBW, the AI
+   * envelope, mode changes). Everything else (state version, current value, lease, steps, windows, vitals) can change
+   * while the command ahead runs, so it is judged when this command's turn comes.
+   */
+  private refusalWithoutDevice(job: Job): Refusal | undefined {
+    const c = job.envelope.command;
+    try {
+      this.checkFreshness(job);
+      this.checkFixedContext(job);
+      const s = this.parts.devices.settings(job.device)?.list().find((w) => w.name === c.set.param);
+      if (s) this.checkGrid(job, s);
+    } catch (err) {
+      if (err instanceof Refusal) return err;
+      throw err;
+    }
+    const outcomes = clinicalChecks({
+      name: c.set.param,
+      clinical: job.clinical,
+      current: c.basedOn.currentValue,
+      target: c.set.value,
+      limits: this.policy!.limits,
+      pbwKg: pbwOf(this.parts.encounter.encounter),
+      pplat: undefined,
+      spo2: undefined,
+      alarms: [],
+      history: [],
+      nowMono: this.env.clock.monoMs(),
+      fromAi: c.origin === 'ai-recommendation',
+    }).filter((o) => !o.ok && TARGET_ONLY_CHECKS.has(o.check));
+    const first = outcomes[0];
+    if (!first) return undefined;
+    for (const o of outcomes) this.appendOrRefuse('CHECK', { commandId: c.commandId, check: o.check, ok: false, reason: o.reason, used: o.used });
+    return new Refusal(first.reason!, first.message!, { violations: outcomes.map((f) => ({ check: f.check, reason: f.reason, message: f.message, used: f.used })) });
   }
 
   private async refuseEarly(lane: Lane, bare: (reason: Reason, message: string) => Promise<void>, reason: Reason, message: string): Promise<void> {
@@ -304,20 +371,8 @@ export class SetpointService implements Extension {
     const c = job.envelope.command;
     const { config } = this.env;
     const encounter = this.parts.encounter.encounter?.id;
-    const later = job.phase === 'confirm' || job.phase === 'executing';
-    const refuse = (reason: Reason, message: string, used: Record<string, unknown>): never => {
-      this.note('CHECK', { commandId: c.commandId, check: 'context', ok: false, reason, used });
-      throw new Refusal(reason, message, used, later && reason === 'CONTEXT_MISMATCH' ? 'Cnclld' : 'Fail');
-    };
-    const mismatch = (field: string, expected: unknown, got: unknown) =>
-      refuse('CONTEXT_MISMATCH', `${field}: the command says ${JSON.stringify(got)}, the gateway has ${JSON.stringify(expected)}`, { field, gateway: expected, command: got });
-    if (c.target.vehicleId !== config.vehicle.id) mismatch('vehicle', config.vehicle.id, c.target.vehicleId);
-    if (c.target.deviceId !== job.device) mismatch('device', job.device, c.target.deviceId);
-    if (!this.parts.devices.exists(job.device)) refuse('NOT_ENABLED', `no device ${job.device} in this vehicle`, { device: job.device });
-    if (c.target.encounterId !== encounter) mismatch('encounter', encounter ?? null, c.target.encounterId);
-    if (c.policyVersion !== this.policy?.version) mismatch('policyVersion', this.policy?.version ?? null, c.policyVersion);
-    if (c.basedOn.param !== c.set.param) mismatch('basedOn.param', c.set.param, c.basedOn.param);
-    if (c.basedOn.unit !== c.set.unit) mismatch('basedOn.unit', c.set.unit, c.basedOn.unit);
+    const { refuse, mismatch } = this.contextRefusals(job);
+    this.checkFixedContext(job);
     if (c.basedOn.stateVersion !== lane.stateVersion) mismatch('stateVersion', lane.stateVersion, c.basedOn.stateVersion);
     if (lane.reconciles.length > 0) {
       refuse('INDETERMINATE', `the outcome of an earlier command on ${job.device} is not yet settled by a readback`, { pending: lane.reconciles.map((p) => p.commandId) });
@@ -332,11 +387,7 @@ export class SetpointService implements Extension {
     if (s.unit.ucum !== c.set.unit) mismatch('unit', s.unit.ucum, c.set.unit);
     const mode = cap!.operatingMode ? await cap!.operatingMode().catch(() => 'unknown') : this.modeFromRecords(job.device, s);
     if (mode !== 'normal') refuse('NOT_NORMAL_MODE', `${job.device} is in ${mode} mode, not normal`, { mode });
-    const v = c.set.value;
-    const range = { value: v, min: s.min, max: s.max, step: s.step };
-    if (v < s.min || v > s.max) refuse('OUT_OF_DEVICE_RANGE', `${s.name} ${v} is outside the device range ${s.min}–${s.max}`, range);
-    const k = (v - s.min) / s.step;
-    if (Math.abs(k - Math.round(k)) > 1e-6) refuse('OFF_STEP', `${s.name} ${v} is not on the device grid ${s.min} + k·${s.step} (never rounded)`, range);
+    const range = this.checkGrid(job, s);
     let current: number;
     try {
       current = await this.withDeadline(cap!.readBack(s.name), this.settings.maxTimeToFinishMs);
@@ -348,6 +399,46 @@ export class SetpointService implements Extension {
     if (c.basedOn.stateVersion !== lane.stateVersion) mismatch('stateVersion', lane.stateVersion, c.basedOn.stateVersion);
     this.appendOrRefuse('CHECK', { commandId: c.commandId, check: 'context', ok: true, used: { vehicle: config.vehicle.id, device: job.device, encounter, stateVersion: lane.stateVersion, current, ...range } });
     return { cap: cap!, setting: s, current };
+  }
+
+  /** How a context check refuses: logged, and cancelled rather than failed when the crew had already been asked. */
+  private contextRefusals(job: Job) {
+    const c = job.envelope.command;
+    const later = job.phase === 'confirm' || job.phase === 'executing';
+    const refuse = (reason: Reason, message: string, used: Record<string, unknown>): never => {
+      this.note('CHECK', { commandId: c.commandId, check: 'context', ok: false, reason, used });
+      throw new Refusal(reason, message, used, later && reason === 'CONTEXT_MISMATCH' ? 'Cnclld' : 'Fail');
+    };
+    const mismatch = (field: string, expected: unknown, got: unknown): never =>
+      refuse('CONTEXT_MISMATCH', `${field}: the command says ${JSON.stringify(got)}, the gateway has ${JSON.stringify(expected)}`, { field, gateway: expected, command: got });
+    return { refuse, mismatch };
+  }
+
+  /** The part of the context that does not change while a command waits: what it targets and what it is based on. */
+  private checkFixedContext(job: Job): void {
+    const c = job.envelope.command;
+    const { config } = this.env;
+    const encounter = this.parts.encounter.encounter?.id;
+    const { refuse, mismatch } = this.contextRefusals(job);
+    if (c.target.vehicleId !== config.vehicle.id) mismatch('vehicle', config.vehicle.id, c.target.vehicleId);
+    if (c.target.deviceId !== job.device) mismatch('device', job.device, c.target.deviceId);
+    if (!this.parts.devices.exists(job.device)) refuse('NOT_ENABLED', `no device ${job.device} in this vehicle`, { device: job.device });
+    if (c.target.encounterId !== encounter) mismatch('encounter', encounter ?? null, c.target.encounterId);
+    if (c.policyVersion !== this.policy?.version) mismatch('policyVersion', this.policy?.version ?? null, c.policyVersion);
+    if (c.basedOn.param !== c.set.param) mismatch('basedOn.param', c.set.param, c.basedOn.param);
+    if (c.basedOn.unit !== c.set.unit) mismatch('basedOn.unit', c.set.unit, c.basedOn.unit);
+  }
+
+  /** The device's declared range and grid for the setting (never rounded onto it). */
+  private checkGrid(job: Job, s: WritableSetting): { value: number; min: number; max: number; step: number } {
+    const c = job.envelope.command;
+    const v = c.set.value;
+    const range = { value: v, min: s.min, max: s.max, step: s.step };
+    const { refuse } = this.contextRefusals(job);
+    if (v < s.min || v > s.max) refuse('OUT_OF_DEVICE_RANGE', `${s.name} ${v} is outside the device range ${s.min}–${s.max}`, range);
+    const k = (v - s.min) / s.step;
+    if (Math.abs(k - Math.round(k)) > 1e-6) refuse('OFF_STEP', `${s.name} ${v} is not on the device grid ${s.min} + k·${s.step} (never rounded)`, range);
+    return range;
   }
 
   private checkLease(lane: Lane, job: Job, ended: boolean, refuse: (reason: Reason, message: string, used: Record<string, unknown>) => never): void {
@@ -523,20 +614,21 @@ export class SetpointService implements Extension {
   }
 
   /** The one final report of a command; on anything but success, the safe state. */
-  private async finish(lane: Lane, job: Job, state: InvocationState, refusal: Refusal | undefined, actual?: number): Promise<void> {
+  private async finish(lane: Lane, job: Job, state: InvocationState, refusal: Refusal | undefined, actual?: number, options: { keepLease?: boolean } = {}): Promise<void> {
     const c = job.envelope.command;
     const result = this.resultOf(job, state, refusal, actual);
-    // The safe state first (authority ended, crew alerted), then the answer.
-    if (state !== 'Fin' && state !== 'FinMod') await this.safeState(lane, job, refusal);
+    // The safe state first (authority ended, crew alerted), then the answer. A command refused at receipt while
+    // another one holds the device keeps that one's lease: it never ran, and the one ahead is still being decided.
+    if (state !== 'Fin' && state !== 'FinMod') await this.safeState(lane, job, refusal, options.keepLease);
     await this.store!.putCommand(c.commandId, { contentHash: contentHash(c), device: job.device, result });
     await this.report(job, state, result);
     await this.parts.audit.checkpoint();
   }
 
   /** Keep ventilating as the device is; end remote authority; tell the crew. Never changes therapy. */
-  private async safeState(lane: Lane, job: Job, refusal: Refusal | undefined): Promise<void> {
+  private async safeState(lane: Lane, job: Job, refusal: Refusal | undefined, keepLease = false): Promise<void> {
     const c = job.envelope.command;
-    if (lane.lease && lane.lease.holder === c.issuer.id) await this.endLease(lane, `command ${c.commandId} ended ${refusal?.reason ?? 'unsuccessfully'}`);
+    if (!keepLease && lane.lease && lane.lease.holder === c.issuer.id) await this.endLease(lane, `command ${c.commandId} ended ${refusal?.reason ?? 'unsuccessfully'}`);
     this.alert(job.device, refusal?.reason ?? 'INDETERMINATE', `remote setpoint ${c.set.param} → ${c.set.value} not applied: ${refusal?.message ?? ''}`, c.commandId);
   }
 

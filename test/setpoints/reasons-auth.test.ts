@@ -14,14 +14,26 @@ t.test('signature and envelope refusals', async (t) => {
     env.command.set.value = 60;
     await rig.expectRefused(t, env, 'BAD_SIGNATURE');
   });
-  await t.test('BAD_SIGNATURE: an unknown field (strict envelope)', async (t) => {
+  await t.test('MALFORMED: an unknown field (strict envelope), named by its command id', async (t) => {
     const env = await rig.sign({ param: 'fio2', value: 55 });
-    await rig.expectRefused(t, JSON.stringify({ ...env, alg: 'none' }), 'BAD_SIGNATURE');
+    const r = await rig.expectRefused(t, JSON.stringify({ ...env, alg: 'none' }), 'MALFORMED');
+    t.equal(r.commandId, env.command.commandId);
+    t.match(r.message, /alg/);
   });
-  await t.test('BAD_SIGNATURE: a repeated key', async (t) => {
+  await t.test('MALFORMED: a repeated key', async (t) => {
     const env = await rig.sign({ param: 'fio2', value: 55 });
     const text = JSON.stringify(env).replace('"v":1,', '"v":1,"v":1,');
-    await rig.expectRefused(t, text, 'BAD_SIGNATURE');
+    await rig.expectRefused(t, text, 'MALFORMED');
+  });
+  await t.test('MALFORMED: not JSON, and JSON that is not an envelope', async (t) => {
+    const r = await rig.expectRefused(t, 'set fio2 55 please', 'MALFORMED');
+    t.equal(r.commandId, null, 'no command id can be read');
+    t.match(r.message, /not JSON/);
+    await rig.expectRefused(t, '[1,2,3]', 'MALFORMED');
+    await rig.expectRefused(t, '"fio2"', 'MALFORMED');
+    const env = await rig.sign({ param: 'fio2', value: 55 });
+    const { signatures: _dropped, ...unsigned } = env;
+    await rig.expectRefused(t, JSON.stringify(unsigned), 'MALFORMED');
   });
   await t.test('UNSIGNED_BY_CLINICIAN: signed by the AI key alone', async (t) => {
     await rig.expectRefused(t, await rig.sign({ param: 'fio2', value: 55, signer: 'ai', origin: 'ai-recommendation' }), 'UNSIGNED_BY_CLINICIAN');
