@@ -97,7 +97,8 @@ export function lab(loinc: string, value: number | null, ucum: string | undefine
     ...(ucum ? { unit: { ucum } } : {}),
     flags: [],
     status: 'final',
-    validity: value === null ? 'unavailable' : 'valid',
+    // As drivers/lab makes them: a result with neither number nor text is unavailable.
+    validity: value === null && extra.text === undefined ? 'unavailable' : 'valid',
     specimen: { id: 'S-0042', type: 'arterial blood' },
     operator: 'crew-2',
     instrument: '375112',
