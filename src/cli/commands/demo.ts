@@ -18,6 +18,7 @@ import type { StatusReport } from '../../daemon/control-api.js';
 import type { CanonicalRecord } from '../../schema/index.js';
 import { EXIT, fail } from '../output.js';
 import { prepareDemoSetpoints } from './demo-setpoint.js';
+import { closeAll, SupervisedDaemon, type Closer } from './demo-supervisor.js';
 import { describeRecord, renderWatch } from './watch.js';
 
 export interface DemoOptions {
@@ -45,12 +46,15 @@ export function simEndpointFor(t: TransportConfig): SimEndpoint {
   }
 }
 
-export async function startSimulators(config: VehicleConfig): Promise<RunningSimulator[]> {
+/** Starts a simulator for every enabled device that has one; each is added to `closers` as soon as it runs. */
+export async function startSimulators(config: VehicleConfig, closers: Closer[] = []): Promise<RunningSimulator[]> {
   const running: RunningSimulator[] = [];
   for (const device of config.devices.filter((d) => d.enabled)) {
     const sim = findDriver(device.driver)?.simulator;
     if (!sim) continue;
-    running.push(await sim.start({ endpoint: simEndpointFor(device.transport), params: device.simulate ?? {}, log: silentLogger() }));
+    const started = await sim.start({ endpoint: simEndpointFor(device.transport), params: device.simulate ?? {}, log: silentLogger() });
+    running.push(started);
+    closers.push({ name: `the ${device.driver} simulator of ${device.id}`, close: () => started.stop() });
   }
   return running;
 }
@@ -59,11 +63,12 @@ function cliPath(): string {
   return fileURLToPath(new URL('../main.js', import.meta.url));
 }
 
-async function waitForDaemon(socket: string, child: ChildProcess, logFile: string): Promise<void> {
+/** Waits until the daemon answers on its control socket; throws (with the log's tail) when it dies or never does. */
+async function waitForDaemon(socket: string, child: ChildProcess, logFile: string, signal: AbortSignal): Promise<void> {
   // A deadline, not a count of tries: on a busy edge box the daemon (and each failed try) can take a while.
   const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
+  while (Date.now() < deadline && !signal.aborted) {
+    if (child.exitCode !== null || child.signalCode !== null) break;
     try {
       await callDaemon(socket, 'status', {}, 1000);
       return;
@@ -71,9 +76,16 @@ async function waitForDaemon(socket: string, child: ChildProcess, logFile: strin
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  if (signal.aborted) return;
   const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
-  fail(`the demo daemon did not come up. Last lines of ${logFile}:\n${tail}`);
+  throw new DemoFailure(`the demo daemon did not come up. Last lines of ${logFile}:\n${tail}`);
 }
+
+class DemoFailure extends Error {}
+
+/** How long the daemon has to stop on SIGTERM before SIGKILL, and each stand-in to close: together within 5 s. */
+const DAEMON_GRACE_MS = 3000;
+const CLOSE_DEADLINE_MS = 1500;
 
 export async function demoCommand(opts: DemoOptions): Promise<number> {
   const dir = demoDir();
@@ -97,66 +109,80 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
   }
-
   prepareDemoSetpoints(config, dir);
-  const hospital = await startHospital(config);
-  const sims = await startSimulators(config).catch((err: Error) => fail(`cannot start the simulators: ${err.message}`));
-  const ingest = startHospitalStandIn(config);
-  const logFile = join(dir, 'daemon.log');
-  const logFd = openSync(logFile, 'a');
-  const daemon = spawn(process.execPath, [cliPath(), 'run', '--config', configFile], { env, stdio: ['ignore', logFd, logFd] });
-  closeSync(logFd);
-  let finished = false;
-  daemon.on('exit', (code, signal) => {
-    if (!finished) {
-      process.stderr.write(`\nambulink: the demo daemon exited unexpectedly (${signal ?? code}); see ${logFile}\n`);
-      process.exitCode = EXIT.failure;
-    }
-  });
-  await waitForDaemon(socket, daemon, logFile);
-  // The port actually bound (the YAML may say 0 for "any free port").
-  const status = (await callDaemon(socket, 'status')) as StatusReport;
-  const lb = { ...config.localBroker, port: status.localBroker.port };
-  const user = lb.users[0];
-  const password = user ? readFileSync(user.passwordFile, 'utf8').trim() : undefined;
-  process.stdout.write(
-    [
-      `ambulink demo — vehicle ${config.vehicle.id}, ${sims.length} simulated device(s)`,
-      ...sims.map((s) => `  simulator   ${s.description}`),
-      ...(ingest ? [`  video in    ${ingest.description}`] : []),
-      `  daemon log  ${logFile}`,
-      `  local MQTT  mqtt://${lb.host}:${lb.port}${user ? ` (user ${user.username}, password in ${user.passwordFile})` : ''}`,
-      hospital ? `  hospital    ${hospital.url} (stand-in broker: what the hospital receives over the uplink)` : '',
-      hospital ? `              ambulink tail --broker ${hospital.url}      ambulink outbox` : '',
-      hospital && config.setpoints.enabled ? '  setpoints   remote ventilator setpoint, scripted (sign → confirm → applied → audit verify):  ambulink demo setpoint' : '',
-      '  try, in another terminal:  ambulink status   ambulink devices   ambulink watch   ambulink video status   (from a source tree: ./scripts/ambulink …)',
-      user ? `                             mosquitto_sub -h ${lb.host} -p ${lb.port} -u ${user.username} -P ${password} -t 'ambulink/v1/#' -v` : '',
-      '',
-    ].join('\n') + '\n',
-  );
 
+  // From here on, everything started is stopped on the way out — on SIGINT/SIGTERM also during startup. A second
+  // signal does not wait: the daemon is killed and the demo exits.
   const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort());
-  process.once('SIGTERM', () => stop.abort());
-  daemon.once('exit', () => stop.abort());
+  const say = (line: string) => process.stderr.write(`\nambulink demo: ${line}\n`);
+  let daemon: SupervisedDaemon | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) return stop.abort();
+    say(`${signal} again: killing the daemon and leaving now`);
+    daemon?.current?.kill('SIGKILL');
+    process.exit(EXIT.failure);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   if (opts.duration) setTimeout(() => stop.abort(), Number(opts.duration) * 1000).unref();
-
-  if (opts.plain || !process.stdout.isTTY) await plainView(config.vehicle.id, lb, password, stop.signal);
-  else await screenView(socket, stop.signal);
-
-  finished = true;
-  if (daemon.exitCode === null) {
-    daemon.kill('SIGTERM');
-    const killer = setTimeout(() => daemon.kill('SIGKILL'), 15_000);
-    await new Promise((r) => daemon.once('exit', r));
-    clearTimeout(killer);
+  /** Stopped last to first, after the daemon. Other stand-ins of the demo add themselves here. */
+  const closers: Closer[] = [];
+  const logFile = join(dir, 'daemon.log');
+  let code: number = EXIT.ok;
+  try {
+    const hospital = await startHospital(config);
+    if (hospital) closers.push({ name: 'the stand-in hospital broker', close: () => hospital.stop() });
+    const sims = await startSimulators(config, closers).catch((err: Error) => {
+      throw new DemoFailure(`cannot start the simulators: ${err.message}`);
+    });
+    const ingest = startHospitalStandIn(config);
+    if (ingest) closers.push({ name: 'the SRT stand-in for the hospital ingest', close: () => ingest.stop() });
+    const spawnDaemon = () => {
+      const logFd = openSync(logFile, 'a');
+      const child = spawn(process.execPath, [cliPath(), 'run', '--config', configFile], { env, stdio: ['ignore', logFd, logFd] });
+      closeSync(logFd);
+      return child;
+    };
+    daemon = new SupervisedDaemon(spawnDaemon, (line) => say(`${line}; see ${logFile}`));
+    const first = daemon.start();
+    await waitForDaemon(socket, first, logFile, stop.signal);
+    if (stop.signal.aborted) return EXIT.ok;
+    // The port actually bound (the YAML may say 0 for "any free port").
+    const status = (await callDaemon(socket, 'status')) as StatusReport;
+    const lb = { ...config.localBroker, port: status.localBroker.port };
+    const user = lb.users[0];
+    const password = user ? readFileSync(user.passwordFile, 'utf8').trim() : undefined;
+    process.stdout.write(
+      [
+        `ambulink demo — vehicle ${config.vehicle.id}, ${sims.length} simulated device(s)`,
+        ...sims.map((s) => `  simulator   ${s.description}`),
+        ...(ingest ? [`  video in    ${ingest.description}`] : []),
+        `  daemon      pid ${first.pid}, supervised: restarted with backoff if it dies (as systemd would)`,
+        `  daemon log  ${logFile}`,
+        `  local MQTT  mqtt://${lb.host}:${lb.port}${user ? ` (user ${user.username}, password in ${user.passwordFile})` : ''}`,
+        hospital ? `  hospital    ${hospital.url} (stand-in broker: what the hospital receives over the uplink)` : '',
+        hospital ? `              ambulink tail --broker ${hospital.url}      ambulink outbox` : '',
+        hospital && config.setpoints.enabled ? '  setpoints   remote ventilator setpoint, scripted (sign → confirm → applied → audit verify):  ambulink demo setpoint' : '',
+        '  try, in another terminal:  ambulink status   ambulink devices   ambulink watch   ambulink video status   (from a source tree: ./scripts/ambulink …)',
+        user ? `                             mosquitto_sub -h ${lb.host} -p ${lb.port} -u ${user.username} -P ${password} -t 'ambulink/v1/#' -v` : '',
+        '',
+      ].join('\n') + '\n',
+    );
+    if (opts.plain || !process.stdout.isTTY) await plainView(config.vehicle.id, lb, password, stop.signal);
+    else await screenView(socket, stop.signal, () => daemon?.restarts ?? 0);
+  } catch (err) {
+    if (!(err instanceof DemoFailure)) throw err;
+    process.stderr.write(`ambulink: ${err.message}\n`);
+    code = EXIT.failure;
+  } finally {
+    await daemon?.stop(DAEMON_GRACE_MS);
+    await closeAll(closers.reverse(), CLOSE_DEADLINE_MS, say);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    rmSync(join(dir, 'data'), { recursive: true, force: true });
   }
-  await Promise.all(sims.map((s) => s.stop()));
-  await ingest?.stop();
-  await hospital?.stop();
-  rmSync(join(dir, 'data'), { recursive: true, force: true });
   process.stdout.write(`\ndemo stopped (daemon log kept in ${logFile})\n`);
-  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  return code;
 }
 
 /**
@@ -184,12 +210,13 @@ async function plainView(vehicle: string, lb: VehicleConfig['localBroker'], pass
     if (text) process.stdout.write(`${record.receivedAt.slice(11, 23)} ${record.device.padEnd(10)} ${text}\n`);
   });
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
-  await client.endAsync();
+  await client.endAsync(true);
 }
 
-async function screenView(socket: string, signal: AbortSignal): Promise<void> {
-  const header = '\x1b[H\x1b[2Jambulink demo — live view (Ctrl-C to stop)\n\n';
+async function screenView(socket: string, signal: AbortSignal, restarts: () => number): Promise<void> {
   while (!signal.aborted) {
+    const n = restarts();
+    const header = `\x1b[H\x1b[2Jambulink demo — live view (Ctrl-C to stop)${n ? ` — daemon restarted ${n} time(s)` : ''}\n\n`;
     try {
       const [devices, latest] = (await Promise.all([callDaemon(socket, 'devices'), callDaemon(socket, 'latest')])) as Parameters<typeof renderWatch>;
       process.stdout.write(`${header}${renderWatch(devices, latest)}\n`);

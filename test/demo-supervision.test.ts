@@ -1,0 +1,90 @@
+// `ambulink demo` supervises its daemon as systemd would: kill -9 of the daemon → restarted (with a delay) and said
+// on screen; SIGTERM to the demo → the demo exits and every process it started (daemon, its ffmpeg children, the
+// SRT stand-in) is gone. Runs the built CLI on a copy of config/demo.yaml with free ports and a private demo dir.
+import { spawn } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { parse, stringify } from 'yaml';
+import { packageRoot } from '../src/core/paths.js';
+import { freePort } from '../scripts/lib/free-port.js';
+import { CLI, runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+import { waitFor } from './helpers/wait.js';
+
+/** Live descendants of `root` (walking parent pids in /proc); zombies count as gone. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z') parent.set(Number(name), Number(fields[1]));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [pid, ppid] of parent) if (ppid === p) (out.push(pid), walk(pid));
+  };
+  walk(root);
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+const commOf = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+};
+
+t.test('kill -9 of the demo daemon: restarted and said so; SIGTERM to the demo: everything gone', async (t) => {
+  const dir = tempDir(t);
+  const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as { localBroker: { port: number }; uplink: { url: string } };
+  config.localBroker.port = 0;
+  config.uplink.url = `mqtt://127.0.0.1:${await freePort()}`;
+  writeFileSync(join(dir, 'demo.yaml'), stringify(config));
+  cpSync(join(packageRoot(), 'config/demo-secrets'), join(dir, 'demo-secrets'), { recursive: true });
+  const env = { ...process.env, AMBULINK_DEMO_DIR: join(dir, 'demo'), AMBULINK_SOCKET: '' };
+  const demo = spawn(process.execPath, [CLI, 'demo', '--plain', '--duration', '600', '--config', join(dir, 'demo.yaml')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  demo.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  demo.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
+  let seen: number[] = [];
+  t.teardown(() => {
+    if (demo.exitCode === null) demo.kill('SIGKILL');
+    for (const pid of seen) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+
+  const first = Number((await waitFor(() => /daemon +pid (\d+)/.exec(out) ?? undefined, `the daemon's pid (so far:\n${out}\n${err})`, 90_000))[1]);
+  t.ok(alive(first), `daemon ${first} runs`);
+  process.kill(first, 'SIGKILL');
+  await waitFor(() => /the daemon \(pid \d+\) exited unexpectedly \(SIGKILL\).*restarting it in \d+ s/.test(err), `the restart announced (stderr:\n${err})`, 30_000);
+  const second = Number((await waitFor(() => /the daemon was restarted \(pid (\d+)\)/.exec(err) ?? undefined, `the restart (stderr:\n${err})`, 60_000))[1]);
+  t.not(second, first, 'a new daemon process');
+  await waitFor(async () => (await runCli(['status'], { env, timeoutMs: 30_000 }).catch(() => undefined))?.code === 0, 'the restarted daemon answers ambulink status', 150_000);
+  t.equal(demo.exitCode, null, 'the demo runs on');
+
+  seen = descendants(demo.pid!);
+  t.ok(seen.includes(second), `the restarted daemon is the demo's child (processes: ${seen.map((p) => `${p} ${commOf(p)}`).join(', ')})`);
+  demo.kill('SIGTERM');
+  const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000))]);
+  t.equal(code, 0, `the demo exits on SIGTERM (stderr:\n${err})`);
+  await waitFor(() => seen.every((p) => !alive(p)), 'every process the demo started is gone', 10_000).catch(() => undefined);
+  t.same(seen.filter(alive).map((p) => `${p} ${commOf(p)}`), [], 'no process of the demo left');
+  t.match(out, /demo stopped/);
+});
