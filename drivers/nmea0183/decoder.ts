@@ -1,101 +1,161 @@
-// Merges the sentences of one fix epoch (RMC, GGA, VTG — in whatever order the receiver sends them) into one
-// `location` record. An epoch ends when a sentence carries another time, when a sentence type repeats, or as soon
-// as every type seen in the previous complete epoch has arrived (the receiver's cycle, learnt as gpsd does), so a
-// fix leaves without waiting for the next one.
+// Merges the sentences of one fix cycle (RMC, GGA, GNS, GLL, VTG, GSA, ZDA — in whatever order, from one talker or
+// several: GP and GN, GP and GL …) into one `location` record. A cycle is identified by its UTC time of day as a
+// number, so `130711` and `130711.00` are the same cycle. It ends when a position sentence carries another time, when
+// an untimed sentence repeats from the same talker, or as soon as the sentence that ended the previous cycle has
+// arrived again (the receiver's cycle, learnt from its output), so a fix leaves without waiting for the next one.
 import { isoMs, type RxTime } from '../../src/core/clock.js';
 import { SCHEMA_VERSION, type LocationRecord, type Validity } from '../../src/schema/index.js';
 import type { Decoder, RecordIds, RecordSink } from '../sdk/driver.js';
-import { parseSentence, type FixPart, type SentenceType } from './sentences.js';
+import { parseSentence, type FixPart, type ParsedSentence, type SentenceType } from './sentences.js';
 
-const TYPE_BIT: Record<SentenceType, number> = { RMC: 1, GGA: 2, VTG: 4 };
 const KNOT_MS = 1852 / 3600;
 const DAY_MS = 86_400_000;
 
+/** Sentence types that carry the cycle's time (ZDA's time is when ZDA was sent, not the fix's). */
+const CYCLE_TIME: Record<SentenceType, boolean> = {
+  RMC: true,
+  GGA: true,
+  GNS: true,
+  GLL: true,
+  VTG: false,
+  GSA: false,
+  ZDA: false,
+};
+
 interface Epoch extends FixPart {
-  types: number;
   rx: RxTime;
+  /** Talker of each sentence type seen, to tell a second talker (merge) from the next cycle (repeat). */
+  talkers: Partial<Record<SentenceType, string>>;
+  /** A sentence that can carry a fix (not only GSA or ZDA) was seen. */
+  reportable: boolean;
+  /** Talker whose satellite count is held: GN (all systems) wins; single systems add up. */
+  satTalker?: string;
 }
 
-function timeOfDayMs(t: string): number {
-  const hh = Number(t.slice(0, 2));
-  const mm = Number(t.slice(2, 4));
-  const ss = Number(t.slice(4));
-  return ((hh * 60 + mm) * 60 + ss) * 1000;
-}
-
-/** ddmmyy → UTC midnight in ms. Two-digit years: 80–99 → 19xx, else 20xx. */
-function dateMs(ddmmyy: string): number {
-  const dd = Number(ddmmyy.slice(0, 2));
-  const mo = Number(ddmmyy.slice(2, 4));
-  const yy = Number(ddmmyy.slice(4, 6));
-  return Date.UTC(yy >= 80 ? 1900 + yy : 2000 + yy, mo - 1, dd);
+/** A known date: UTC midnight and the time of day it went with, to carry it across midnight. */
+interface DateRef {
+  dayMs: number;
+  todMs: number;
 }
 
 export class NmeaDecoder implements Decoder<string> {
   private epoch: Epoch | undefined;
-  /** Sentence types of the last complete epoch: when the current one has them all, it is complete. */
-  private cycle = 0;
-  /** Date of the last RMC, and the time of day of the last timed fix, to date fixes from GGA alone. */
-  private lastDateMs: number | undefined;
-  private lastTimeOfDayMs: number | undefined;
+  /** The last sentence seen (address and how many times in a row), and the one that ended the last cycle. */
+  private lastAddress = '';
+  private lastRun = 0;
+  private enderAddress = '';
+  private enderRun = 0;
+  /** Set when a cycle was emitted on the learnt ender: untimed sentences before the next time mean it was early. */
+  private emittedEarly = false;
+  /** Date from the last valid RMC or any ZDA, kept for the fixes that carry none (GGA, GNS, GLL). */
+  private date: DateRef | undefined;
 
   constructor(private readonly ids: RecordIds) {}
 
   decode(body: string, rx: RxTime, out: RecordSink): void {
     const s = parseSentence(body);
     if (!s) return;
-    const bit = TYPE_BIT[s.type];
+    const f = s.fix;
+    const cycleTime = CYCLE_TIME[s.type] ? f.todMs : undefined;
     const open = this.epoch;
     if (open) {
-      const otherTime = s.fix.time !== undefined && open.time !== undefined && s.fix.time !== open.time;
-      if (otherTime || open.types & bit) {
-        this.cycle = open.types;
+      if (cycleTime !== undefined && open.todMs !== undefined && cycleTime !== open.todMs) {
+        // A new cycle: what came last in the one that ends is the receiver's cycle ender.
+        this.enderAddress = this.lastAddress;
+        this.enderRun = this.lastRun;
         this.emitEpoch(out);
+      } else if (this.repeats(open, s, cycleTime)) {
+        this.emitEpoch(out);
+      } else if (cycleTime !== undefined && open.todMs === undefined && this.emittedEarly) {
+        // Sentences came after the learnt ender and before the next time: the ender was wrong (the receiver changed
+        // its output). They belonged to the cycle already sent, so they are not merged into this one; learn again.
+        this.enderAddress = '';
+        this.epoch = undefined;
       }
     }
-    const epoch = (this.epoch ??= { types: 0, time: undefined, rx });
-    epoch.types |= bit;
-    const f = s.fix;
-    if (f.time !== undefined && epoch.time === undefined) epoch.time = f.time;
-    if (f.date !== undefined) epoch.date = f.date;
-    if (f.status !== undefined) epoch.status = f.status;
-    if (f.mode !== undefined && epoch.mode !== 'N') epoch.mode = f.mode; // any 'not valid' indicator sticks
-    if (f.lat !== undefined) epoch.lat = f.lat;
-    if (f.lon !== undefined) epoch.lon = f.lon;
-    if (f.speedKnots !== undefined) epoch.speedKnots = f.speedKnots;
-    if (f.speedKmh !== undefined) epoch.speedKmh = f.speedKmh;
-    if (f.courseTrue !== undefined) epoch.courseTrue = f.courseTrue;
-    if (f.quality !== undefined) epoch.quality = f.quality;
-    if (f.satellites !== undefined) epoch.satellites = f.satellites;
-    if (f.hdop !== undefined) epoch.hdop = f.hdop;
-    if (f.altitude !== undefined) epoch.altitude = f.altitude;
-    if (f.geoidSeparation !== undefined) epoch.geoidSeparation = f.geoidSeparation;
-    if (this.cycle !== 0 && (epoch.types & this.cycle) === this.cycle) this.emitEpoch(out);
+    if (cycleTime !== undefined) this.emittedEarly = false;
+    if (s.type === 'ZDA' && f.dateMs !== undefined && f.todMs !== undefined) this.date = { dayMs: f.dateMs, todMs: f.todMs };
+    if (s.address === this.lastAddress) this.lastRun++;
+    else {
+      this.lastAddress = s.address;
+      this.lastRun = 1;
+    }
+    const e = (this.epoch ??= { rx, talkers: {}, reportable: false });
+    this.merge(e, s, cycleTime);
+    if (this.enderAddress !== '' && s.address === this.enderAddress && this.lastRun === this.enderRun) {
+      this.emittedEarly = true;
+      this.emitEpoch(out);
+    }
   }
 
   flush(_rx: RxTime, out: RecordSink): void {
     if (this.epoch) this.emitEpoch(out);
   }
 
+  /** The same untimed sentence from the same talker again: the next cycle (GSA repeats per constellation). */
+  private repeats(open: Epoch, s: ParsedSentence, cycleTime: number | undefined): boolean {
+    if (s.type === 'GSA' || open.talkers[s.type] !== s.talker) return false;
+    return cycleTime === undefined || open.todMs === undefined;
+  }
+
+  private merge(e: Epoch, s: ParsedSentence, cycleTime: number | undefined): void {
+    const f = s.fix;
+    e.talkers[s.type] ??= s.talker;
+    if (s.type !== 'GSA' && s.type !== 'ZDA') e.reportable = true;
+    if (cycleTime !== undefined) e.todMs ??= cycleTime;
+    if (s.type === 'RMC' && f.status === 'A' && f.dateMs !== undefined) e.dateMs = f.dateMs;
+    if (f.status !== undefined && e.status !== 'V') e.status = f.status; // any 'void' sticks
+    if (f.mode !== undefined && e.mode !== 'N') e.mode = f.mode; // any 'not valid' indicator sticks
+    if (f.fixMode !== undefined && (e.fixMode === undefined || f.fixMode > e.fixMode)) e.fixMode = f.fixMode;
+    if (f.lat !== undefined) e.lat = f.lat;
+    if (f.lon !== undefined) e.lon = f.lon;
+    if (f.speedKnots !== undefined) e.speedKnots = f.speedKnots;
+    if (f.speedKmh !== undefined) e.speedKmh = f.speedKmh;
+    if (f.courseTrue !== undefined) e.courseTrue = f.courseTrue;
+    if (f.quality !== undefined) e.quality = f.quality;
+    if (f.satellites !== undefined) this.mergeSatellites(e, s.talker, f.satellites);
+    if (f.hdop !== undefined) e.hdop = f.hdop;
+    if (f.altitude !== undefined) e.altitude = f.altitude;
+    if (f.geoidSeparation !== undefined) e.geoidSeparation = f.geoidSeparation;
+  }
+
+  /** GN counts every system; GP + GL (+ GA …) each count their own, so theirs add up. */
+  private mergeSatellites(e: Epoch, talker: string, n: number): void {
+    if (e.satTalker === undefined || talker === 'GN' || e.satTalker === talker) {
+      e.satellites = n;
+      e.satTalker = talker;
+    } else if (e.satTalker !== 'GN') {
+      e.satellites = e.satellites! + n;
+      e.satTalker = talker;
+    }
+  }
+
   private emitEpoch(out: RecordSink): void {
     const e = this.epoch!;
     this.epoch = undefined;
+    if (!e.reportable) return; // only GSA/ZDA: nothing to report, their mode and date are taken as they come
     const receivedAt = isoMs(e.rx.wallMs);
-    const observedMs = this.observedMs(e);
     const hasPosition = e.lat !== undefined && e.lon !== undefined;
-    const noFix = e.status === 'V' || e.quality === 0 || e.mode === 'N' || !hasPosition;
+    const noFix = e.status === 'V' || e.quality === 0 || e.mode === 'N' || e.fixMode === 1 || !hasPosition;
+    const dimension = e.fixMode ?? (e.altitude !== undefined ? 3 : 2);
     const record: LocationRecord = {
       kind: 'location',
       schema: SCHEMA_VERSION,
       vehicle: this.ids.vehicle,
       device: this.ids.device,
       driver: this.ids.driver,
-      observedAt: observedMs === undefined ? receivedAt : isoMs(observedMs),
+      observedAt: receivedAt,
       receivedAt,
       mono: e.rx.monoMs,
-      fix: noFix ? 'none' : e.altitude !== undefined ? '3d' : '2d',
+      fix: noFix ? 'none' : dimension === 3 ? '3d' : '2d',
       validity: noFix ? 'invalid' : validityOf(e),
+      timeSource: 'gateway',
     };
+    if (e.todMs !== undefined) {
+      const day = this.dayOf(e);
+      record.observedAt = isoMs((day ?? this.gatewayDay(e.todMs, e.rx.wallMs)) + e.todMs);
+      record.timeSource = day === undefined ? 'receiver-time-of-day' : 'receiver';
+    }
     if (e.quality !== undefined) record.quality = e.quality;
     if (e.satellites !== undefined) record.satellites = e.satellites;
     if (e.hdop !== undefined) record.hdop = e.hdop;
@@ -103,7 +163,8 @@ export class NmeaDecoder implements Decoder<string> {
       // A void fix carries no numbers: the receiver said they are not to be trusted.
       record.lat = e.lat!;
       record.lon = e.lon!;
-      if (e.altitude !== undefined) record.altitude = e.altitude;
+      // A 2D fix holds the altitude fixed instead of solving it: not a measurement, so not reported.
+      if (e.altitude !== undefined && dimension === 3) record.altitude = e.altitude;
       if (e.geoidSeparation !== undefined) record.geoidSeparation = e.geoidSeparation;
       const speed =
         e.speedKnots !== undefined ? e.speedKnots * KNOT_MS : e.speedKmh !== undefined ? e.speedKmh / 3.6 : undefined;
@@ -113,30 +174,34 @@ export class NmeaDecoder implements Decoder<string> {
     out(record);
   }
 
-  /** UTC time of the fix: RMC date + time; GGA time on the last RMC date; or the gateway's date nearest the time. */
-  private observedMs(e: Epoch): number | undefined {
-    if (!e.time) return undefined;
-    const tod = timeOfDayMs(e.time);
-    let day: number;
-    if (e.date !== undefined) {
-      day = dateMs(e.date);
-      this.lastDateMs = day;
-    } else if (this.lastDateMs !== undefined) {
-      // Past midnight without a new RMC date: the time of day wrapped.
-      if (this.lastTimeOfDayMs !== undefined && tod < this.lastTimeOfDayMs - DAY_MS / 2) this.lastDateMs += DAY_MS;
-      day = this.lastDateMs;
-    } else {
-      day = Math.floor(e.rx.wallMs / DAY_MS) * DAY_MS;
-      const delta = day + tod - e.rx.wallMs;
-      if (delta > DAY_MS / 2) day -= DAY_MS;
-      else if (delta < -DAY_MS / 2) day += DAY_MS;
+  /** UTC midnight of the fix: its own RMC date, else the last known date carried across midnight; undefined if none. */
+  private dayOf(e: Epoch): number | undefined {
+    const tod = e.todMs!;
+    if (e.dateMs !== undefined) {
+      this.date = { dayMs: e.dateMs, todMs: tod };
+      return e.dateMs;
     }
-    this.lastTimeOfDayMs = tod;
-    return day + tod;
+    const ref = this.date;
+    if (ref === undefined) return undefined;
+    // Times of day more than half a day apart are on either side of midnight.
+    let day = ref.dayMs;
+    if (tod < ref.todMs - DAY_MS / 2) day += DAY_MS;
+    else if (tod > ref.todMs + DAY_MS / 2) day -= DAY_MS;
+    this.date = { dayMs: day, todMs: tod };
+    return day;
+  }
+
+  /** No date from the receiver yet: the gateway's date nearest the receiver's time of day (the record says so). */
+  private gatewayDay(tod: number, wallMs: number): number {
+    let day = Math.floor(wallMs / DAY_MS) * DAY_MS;
+    const delta = day + tod - wallMs;
+    if (delta > DAY_MS / 2) day -= DAY_MS;
+    else if (delta < -DAY_MS / 2) day += DAY_MS;
+    return day;
   }
 }
 
-/** FAA mode / GGA quality → validity: estimated (dead reckoning) or manual fixes are questionable, simulated ones demo. */
+/** Mode indicator / GGA quality → validity: estimated (dead reckoning) or manual fixes are questionable, simulated demo. */
 function validityOf(e: Epoch): Validity {
   if (e.mode === 'S' || e.quality === 8) return 'demo';
   if (e.mode === 'E' || e.mode === 'M' || e.quality === 6 || e.quality === 7) return 'questionable';

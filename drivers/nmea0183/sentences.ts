@@ -1,30 +1,39 @@
-// Parsing of the three sentences that carry a position fix. Any talker (GP, GN, GL, GA, GB, BD …); empty fields are
-// absent values, never zeros. Everything is in the units of the sentence; the decoder converts.
+// Parsing of the sentences that carry a fix or its time: RMC, GGA, GNS, GLL (position), VTG (motion), GSA (fix
+// mode), ZDA (date). Any talker (GP, GN, GL, GA, GB, BD, GQ …); empty fields are absent values, never zeros.
+// Everything is in the units of the sentence; the decoder converts.
 
 export interface FixPart {
-  /** hhmmss.ss as sent, '' when empty; VTG has none. */
-  time: string | undefined;
-  /** ddmmyy from RMC. */
-  date?: string;
-  /** RMC status A (valid) / V (void). */
+  /** UTC time of day in ms, from hhmmss[.s…] (so `130711` and `130711.00` are the same); VTG and GSA have none. */
+  todMs?: number;
+  /** UTC midnight of the date in ms: RMC ddmmyy, ZDA dd,mm,yyyy. */
+  dateMs?: number;
+  /** Data valid A / void V (RMC, GLL). */
   status?: 'A' | 'V';
-  /** FAA mode indicator (NMEA 2.3+): A autonomous, D differential, E estimated, M manual, S simulator, N not valid … */
+  /**
+   * Mode indicator (NMEA 2.3+; GNS: the first constellation that has one): A autonomous, D differential, E estimated,
+   * M manual, S simulator, P precise, R RTK fixed, F RTK float, N not valid.
+   */
   mode?: string;
   lat?: number;
   lon?: number;
   speedKnots?: number;
   speedKmh?: number;
   courseTrue?: number;
+  /** GGA fix quality (0 invalid). */
   quality?: number;
   satellites?: number;
   hdop?: number;
   altitude?: number;
   geoidSeparation?: number;
+  /** GSA fix mode: 1 no fix, 2 2D, 3 3D. */
+  fixMode?: 1 | 2 | 3;
 }
 
-export type SentenceType = 'RMC' | 'GGA' | 'VTG';
+export type SentenceType = 'RMC' | 'GGA' | 'VTG' | 'GNS' | 'GLL' | 'GSA' | 'ZDA';
 
 export interface ParsedSentence {
+  /** Talker + formatter, e.g. GNRMC: the same type from two talkers belongs to one cycle. */
+  address: string;
   talker: string;
   type: SentenceType;
   fix: FixPart;
@@ -57,62 +66,118 @@ export function parseCoordinate(value: string | undefined, hemi: string | undefi
   return undefined;
 }
 
-function validTime(t: string | undefined): string {
-  return t && /^\d{6}(\.\d+)?$/.test(t) ? t : '';
+const TIME = /^(\d\d)(\d\d)(\d\d(?:\.\d+)?)$/;
+
+/** hhmmss[.s…] → ms since UTC midnight, compared as a number; undefined when empty or out of range. */
+export function parseTimeOfDay(t: string | undefined): number | undefined {
+  if (!t) return undefined;
+  const m = TIME.exec(t);
+  if (!m) return undefined;
+  const hh = Number(m[1]);
+  const mm = Number(m[2]);
+  const ss = Number(m[3]);
+  if (hh > 23 || mm > 59 || ss >= 61) return undefined; // 60.x: a leap second
+  return Math.round(((hh * 60 + mm) * 60 + ss) * 1000);
 }
 
-/** Parses a checksum-verified sentence body; other sentence types (GSA, GSV, TXT, proprietary) give undefined. */
+/** A calendar date → UTC midnight in ms; undefined when it is not a real date. */
+function utcDate(year: number, month: number, day: number): number | undefined {
+  if (!Number.isInteger(year) || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  const ms = Date.UTC(year, month - 1, day);
+  return new Date(ms).getUTCDate() === day ? ms : undefined;
+}
+
+/** RMC ddmmyy. Two-digit years: 80–99 → 19xx, else 20xx. */
+function rmcDate(ddmmyy: string | undefined): number | undefined {
+  if (!ddmmyy || !/^\d{6}$/.test(ddmmyy)) return undefined;
+  const yy = Number(ddmmyy.slice(4, 6));
+  return utcDate(yy >= 80 ? 1900 + yy : 2000 + yy, Number(ddmmyy.slice(2, 4)), Number(ddmmyy.slice(0, 2)));
+}
+
+/** The mode indicator of RMC/GLL/VTG, or GNS's per-constellation string (`AN`, `NNNN`): the first that has a fix. */
+function modeOf(field: string | undefined): string | undefined {
+  if (!field) return undefined;
+  for (let i = 0; i < field.length; i++) if (field[i] !== 'N') return field[i];
+  return 'N';
+}
+
+/** Parses a checksum-verified sentence body; other sentence types (GSV, TXT, proprietary …) give undefined. */
 export function parseSentence(body: string): ParsedSentence | undefined {
   const f = body.split(',');
-  const head = f[0]!;
-  if (head.length !== 5 || head[0] === 'P') return undefined;
-  const type = head.slice(2);
-  const talker = head.slice(0, 2);
+  const address = f[0]!;
+  if (address.length !== 5 || address[0] === 'P') return undefined;
+  const type = address.slice(2);
+  const talker = address.slice(0, 2);
+  let fix: FixPart;
   switch (type) {
-    case 'RMC': {
+    case 'RMC':
       // $xxRMC,time,status,lat,N,lon,E,speed kn,course,ddmmyy,magvar,E|W[,mode][,navStatus]
-      const status = f[2] === 'A' ? 'A' : 'V';
-      const fix: FixPart = {
-        time: validTime(f[1]),
-        status,
+      fix = {
+        todMs: parseTimeOfDay(f[1]),
+        dateMs: rmcDate(f[9]),
+        status: f[2] === 'A' ? 'A' : 'V',
         lat: parseCoordinate(f[3], f[4], 2),
         lon: parseCoordinate(f[5], f[6], 3),
         speedKnots: num(f[7]),
         courseTrue: num(f[8]),
+        mode: modeOf(f[12]),
       };
-      if (f[9] && /^\d{6}$/.test(f[9])) fix.date = f[9];
-      if (f[12]) fix.mode = f[12];
-      return { talker, type, fix };
-    }
-    case 'GGA': {
+      break;
+    case 'GGA':
       // $xxGGA,time,lat,N,lon,E,quality,numSV,HDOP,alt,M,geoidSep,M,dgpsAge,dgpsId
-      return {
-        talker,
-        type,
-        fix: {
-          time: validTime(f[1]),
-          lat: parseCoordinate(f[2], f[3], 2),
-          lon: parseCoordinate(f[4], f[5], 3),
-          quality: int(f[6]),
-          satellites: int(f[7]),
-          hdop: num(f[8]),
-          altitude: num(f[9]),
-          geoidSeparation: num(f[11]),
-        },
+      fix = {
+        todMs: parseTimeOfDay(f[1]),
+        lat: parseCoordinate(f[2], f[3], 2),
+        lon: parseCoordinate(f[4], f[5], 3),
+        quality: int(f[6]),
+        satellites: int(f[7]),
+        hdop: num(f[8]),
+        altitude: num(f[9]),
+        geoidSeparation: num(f[11]),
       };
-    }
-    case 'VTG': {
+      break;
+    case 'GNS':
+      // $xxGNS,time,lat,N,lon,E,mode per constellation,numSV,HDOP,alt,geoidSep,dgpsAge,dgpsId[,navStatus]
+      fix = {
+        todMs: parseTimeOfDay(f[1]),
+        lat: parseCoordinate(f[2], f[3], 2),
+        lon: parseCoordinate(f[4], f[5], 3),
+        mode: modeOf(f[6]),
+        satellites: int(f[7]),
+        hdop: num(f[8]),
+        altitude: num(f[9]),
+        geoidSeparation: num(f[10]),
+      };
+      break;
+    case 'GLL':
+      // $xxGLL,lat,N,lon,E,time,status[,mode]
+      fix = {
+        todMs: parseTimeOfDay(f[5]),
+        status: f[6] === 'A' ? 'A' : 'V',
+        lat: parseCoordinate(f[1], f[2], 2),
+        lon: parseCoordinate(f[3], f[4], 3),
+        mode: modeOf(f[7]),
+      };
+      break;
+    case 'VTG':
       // $xxVTG,course true,T,course mag,M,speed kn,N,speed km/h,K[,mode]
-      const fix: FixPart = {
-        time: undefined,
-        courseTrue: num(f[1]),
-        speedKnots: num(f[5]),
-        speedKmh: num(f[7]),
-      };
-      if (f[9]) fix.mode = f[9];
-      return { talker, type, fix };
+      fix = { courseTrue: num(f[1]), speedKnots: num(f[5]), speedKmh: num(f[7]), mode: modeOf(f[9]) };
+      break;
+    case 'GSA': {
+      // $xxGSA,M|A,fix mode 1|2|3,12 × SV,PDOP,HDOP,VDOP[,system id]
+      const m = f[2];
+      fix = m === '1' || m === '2' || m === '3' ? { fixMode: Number(m) as 1 | 2 | 3 } : {};
+      break;
     }
+    case 'ZDA':
+      // $xxZDA,time,dd,mm,yyyy,tz hours,tz minutes (the date is UTC; the zone fields only describe local time)
+      fix = {
+        todMs: parseTimeOfDay(f[1]),
+        dateMs: f[4] && /^\d{4}$/.test(f[4]) ? utcDate(Number(f[4]), Number(f[3]), Number(f[2])) : undefined,
+      };
+      break;
     default:
       return undefined;
   }
+  return { address, talker, type, fix };
 }

@@ -217,6 +217,13 @@ export const LocationRecord = recordOf('location', {
   satellites: Type.Optional(Type.Integer({ minimum: 0 })),
   hdop: Type.Optional(Type.Number({ minimum: 0 })),
   validity: Validity,
+  /**
+   * Where observedAt comes from: `receiver` (its date and time), `receiver-time-of-day` (its time of day, but it has
+   * not sent a date yet: the date is the gateway's nearest one), `gateway` (the receiver sent no time: receivedAt).
+   */
+  timeSource: Type.Optional(
+    Type.Union([Type.Literal('receiver'), Type.Literal('receiver-time-of-day'), Type.Literal('gateway')]),
+  ),
 });
 export type LocationRecord = Static<typeof LocationRecord>;
 
