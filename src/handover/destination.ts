@@ -22,7 +22,17 @@ export type DeliveryOutcome =
   /** Accepted (HL7 AA/CA, HTTP 2xx): removed from the queue. */
   | { readonly kind: 'committed'; readonly detail?: string }
   /** Worth trying again (HL7 AE/CE, HTTP 5xx/429, timeout, connection lost): resent, the same id, after a backoff. */
-  | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number }
+  | {
+      readonly kind: 'retry';
+      readonly reason: string;
+      readonly retryAfterMs?: number;
+      /**
+       * The link failed, not the message (no answer in time, connection lost): resent like any retry, but not counted
+       * towards parking, so that an outage or a flaky 5G link never parks a good message. Absent: the destination
+       * answered with an error (HL7 AE/CE, HTTP 5xx), which counts.
+       */
+      readonly linkFailure?: boolean;
+    }
   /** Refused for good (HL7 AR/CR, HTTP 4xx): dead-lettered at once, kept for an operator, announced. */
   | { readonly kind: 'rejected'; readonly reason: string };
 
