@@ -64,9 +64,4 @@ export class CycleCollector<R> {
     }
     return done;
   }
-
-  /** Open cycles, for status. */
-  get size(): number {
-    return this.open.size;
-  }
 }

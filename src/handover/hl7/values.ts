@@ -8,6 +8,8 @@ import { mdcUnitByCode, type Unit, type Validity } from '../../schema/index.js';
 export function nm(value: number): string {
   const plain = String(value);
   if (!/e/i.test(plain)) return plain;
+  // toFixed itself writes an exponent from 1e21 up: such a number is an integer, which BigInt writes out in full.
+  if (Math.abs(value) >= 1e21) return BigInt(value).toString();
   return value.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
 }
 

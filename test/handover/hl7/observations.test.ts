@@ -56,6 +56,15 @@ t.test('a repeated metric starts the next cycle even at the same time', async (t
   t.equal(segments(parse(out[0]!.body), 'OBX').length, 5);
 });
 
+t.test('a new encounter closes the cycle of the old one', async (t) => {
+  const b = new Hl7Builder(options());
+  feed(b, monitorCycle(T0).slice(0, 2), T0);
+  const out = b.onRecord({ ...monitorCycle(T0)[2]!, encounter: 'ENC-NEXT' }, T0 + 10);
+  t.equal(out.length, 1);
+  t.equal(segments(parse(out[0]!.body), 'OBX').length, 2, 'the old encounter keeps its own values');
+  t.equal(field(only(parse(b.tick(T0 + 5000)[0]!.body), 'PV1'), '19.1'), 'ENC-NEXT');
+});
+
 t.test('MSH, PID, PV1, OBR and OBX fields as IHE PCD-01 has them', async (t) => {
   const b = new Hl7Builder(options());
   feed(b, monitorCycle(T0 + 250), T0 + 300);
@@ -108,6 +117,8 @@ t.test('validity becomes OBX-11; an invalid value is sent as X with no value; un
       numeric('mon', 'MDC_ECG_HEART_RATE', 'MDC_DIM_BEAT_PER_MIN', null, T0),
       numeric('mon', 'MDC_PULS_OXIM_SAT_O2', 'MDC_DIM_PERCENT', 88, T0, { validity: 'questionable' }),
       numeric('mon', 'MDC_TEMP', 'MDC_DIM_DEGC', 0.0000001, T0, { unit: { ucum: 'Cel' } }),
+      numeric('mon', 'MDC_RESP_RATE', 'MDC_DIM_RESP_PER_MIN', -2.5e-8, T0),
+      numeric('mon', 'MDC_PULS_OXIM_PULS_RATE', 'MDC_DIM_BEAT_PER_MIN', 3e21, T0),
     ],
     T0,
   );
@@ -116,6 +127,8 @@ t.test('validity becomes OBX-11; an invalid value is sent as X with no value; un
   t.same([field(obx[1]!, '5'), field(obx[1]!, '11')], ['88', 'P']);
   t.equal(field(obx[2]!, '5'), '0.0000001', 'never an exponent in an NM');
   t.same([field(obx[2]!, '6.1'), field(obx[2]!, '6.3')], ['Cel', 'UCUM']);
+  t.equal(field(obx[3]!, '5'), '-0.000000025');
+  t.equal(field(obx[4]!, '5'), '3000000000000000000000');
 });
 
 t.test('|^~\\& and line breaks in text are escaped by the library, never split a field', async (t) => {
