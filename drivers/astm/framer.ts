@@ -2,7 +2,10 @@
 // sequence), joins ETB continuation frames, and hands over every whole E1394 record. Retransmitted frames (same number
 // as the last one accepted) are recognised and not delivered twice, so a capture decodes exactly as the live link.
 // What to answer (ACK/NAK) is decided here, once, and carried in the `frame` token; the session only writes it.
-// Raw mode (analysers that send E1394 records without E1381 framing) is `AstmRawFramer` below.
+// Raw mode (analysers that send E1394 records without E1381 framing) is `AstmRawFramer` below. For captures saved
+// to files (`capture` mode) there is no one to answer: frames are taken without the ENQ that opened their transfer,
+// the frame sequence resynchronises instead of being refused, and E1394 records written as plain lines between
+// frames (a log of the message without the link protocol) are records too.
 import { newFramerStats, type Framer, type FramerStats } from '../sdk/framer.js';
 import { ACK, CR, ENQ, EOT, ETB, ETX, LF, NAK, STX, checksumOf, isRestricted } from './e1381.js';
 
@@ -68,6 +71,11 @@ export class AstmFramer implements Framer<AstmToken> {
   private lastAccepted = -1;
   /** Text of the record being assembled across frames. */
   private record = '';
+  /** Capture mode: a record written as a plain line outside any frame, and whether it holds control characters. */
+  private line = '';
+  private linePoisoned = false;
+
+  constructor(private readonly capture = false) {}
 
   push(chunk: Buffer, emit: (token: AstmToken) => void): void {
     for (let i = 0; i < chunk.length; i++) this.byte(chunk[i]!, emit);
@@ -76,12 +84,23 @@ export class AstmFramer implements Framer<AstmToken> {
   end(): void {
     if (this.state !== S.Hunt) this.dropFrame();
     this.record = '';
+    this.line = '';
   }
 
   reset(): void {
     this.state = S.Hunt;
     this.inTransfer = false;
     this.record = '';
+    this.line = '';
+  }
+
+  /** End of a capture: a last plain record line without its line end, or a record its frames left open. */
+  finish(emit: (token: AstmToken) => void): void {
+    if (this.line) this.takeLine(emit);
+    if (this.record) {
+      emit({ kind: 'record', text: this.record });
+      this.record = '';
+    }
   }
 
   private byte(c: number, emit: (token: AstmToken) => void): void {
@@ -92,6 +111,7 @@ export class AstmFramer implements Framer<AstmToken> {
     }
     switch (c) {
       case STX:
+        if (this.line) this.dropLine(); // a line cut short by a frame is not a record
         this.state = S.Number;
         this.len = 0;
         this.bad = false;
@@ -119,10 +139,31 @@ export class AstmFramer implements Framer<AstmToken> {
         return emit(T_NAK);
       case CR:
       case LF:
+        if (this.line) this.takeLine(emit);
         return; // frame trailers and line noise between frames
       default:
-        this.stats.bytesDropped++;
+        if (!this.capture) this.stats.bytesDropped++;
+        else if (this.line.length >= MAX_RECORD) this.linePoisoned = true;
+        else {
+          if (c < 0x20 && c !== 0x09) this.linePoisoned = true;
+          this.line += String.fromCharCode(c);
+        }
     }
+  }
+
+  private takeLine(emit: (token: AstmToken) => void): void {
+    const line = this.line;
+    if (this.linePoisoned || !isRecordLine(line)) return this.dropLine();
+    this.line = '';
+    this.stats.frames++;
+    emit({ kind: 'record', text: line });
+  }
+
+  private dropLine(): void {
+    this.stats.framesDropped++;
+    this.stats.bytesDropped += this.line.length;
+    this.line = '';
+    this.linePoisoned = false;
   }
 
   private inFrame(c: number, emit: (token: AstmToken) => void): void {
@@ -168,6 +209,12 @@ export class AstmFramer implements Framer<AstmToken> {
   }
 
   private finishFrame(emit: (token: AstmToken) => void): void {
+    if (!this.inTransfer && this.capture && this.fn >= 0) {
+      // The capture did not keep the ENQ: this frame opens the transfer, whatever its number.
+      this.inTransfer = true;
+      this.expected = this.fn;
+      this.lastAccepted = -1;
+    }
     if (!this.inTransfer) {
       // Not after an ENQ: nobody asked for the line. A receiver ignores it (and a capture that begins mid-transfer
       // cannot be decoded from its middle).
@@ -184,6 +231,7 @@ export class AstmFramer implements Framer<AstmToken> {
       return emit(T_REJECTED);
     }
     if (this.fn === this.lastAccepted) return emit(T_DUPLICATE); // our ACK was lost; the sender repeated the frame
+    if (this.fn !== this.expected && this.capture) this.expected = this.fn; // frames missing from the capture
     if (this.fn !== this.expected) {
       this.stats.framesDropped++;
       this.stats.bytesDropped += this.frameBytes;
@@ -236,7 +284,7 @@ export class AstmRawFramer implements Framer<AstmToken> {
       if (c === CR || c === LF) {
         this.line += chunk.toString('latin1', from, i);
         from = i + 1;
-        this.finish(emit);
+        this.takeLine(emit);
       } else if (c < 0x20 && c !== 0x09) this.poisoned = true;
     }
     if (from < chunk.length) this.line += chunk.toString('latin1', from);
@@ -262,14 +310,18 @@ export class AstmRawFramer implements Framer<AstmToken> {
     this.poisoned = false;
   }
 
-  private finish(emit: (token: AstmToken) => void): void {
+  /** End of a capture: the last line, when the file does not end with a line end. */
+  finish(emit: (token: AstmToken) => void): void {
+    if (this.line) this.takeLine(emit);
+  }
+
+  private takeLine(emit: (token: AstmToken) => void): void {
     const line = this.line;
     const poisoned = this.poisoned;
     this.line = '';
     this.poisoned = false;
     if (!line && !poisoned) return;
-    // A record starts with its type letter and the field delimiter.
-    if (poisoned || line.length < 2 || !/^[A-Za-z][^A-Za-z0-9 ]/.test(line)) {
+    if (poisoned || !isRecordLine(line)) {
       this.stats.framesDropped++;
       this.stats.bytesDropped += line.length + 1;
       return;
@@ -277,4 +329,9 @@ export class AstmRawFramer implements Framer<AstmToken> {
     this.stats.frames++;
     emit({ kind: 'record', text: line });
   }
+}
+
+/** A record starts with its type letter and the field delimiter (H|, P|, R|…; the delimiter is the sender's). */
+function isRecordLine(line: string): boolean {
+  return line.length >= 2 && /^[A-Za-z][^A-Za-z0-9 ]/.test(line);
 }

@@ -5,6 +5,7 @@ import { LAB_STALE_AFTER_MS } from '../lab/result.js';
 import { createTestMap, TestMapOption } from '../lab/test-map.js';
 import { framedDriver } from '../sdk/pipeline.js';
 import { AstmDecoder } from './decoder.js';
+import { AstmCaptureFramer } from './capture-framer.js';
 import { AstmFramer, AstmRawFramer } from './framer.js';
 import { AstmSession } from './session.js';
 import { astmSimulator } from './simulator.js';
@@ -53,6 +54,8 @@ export const astm = framedDriver({
   transportDefaults: { baudRate: 9600 },
   staleAfterMs: LAB_STALE_AFTER_MS,
   createFramer: (o) => (o.framing === 'raw' ? new AstmRawFramer() : new AstmFramer()),
+  // A capture is read whatever it kept of the link protocol (E1381 frames with or without ENQ/EOT, plain records).
+  createCaptureFramer: (o) => (o.framing === 'raw' ? new AstmRawFramer() : new AstmCaptureFramer()),
   createDecoder: (o, ids) => new AstmDecoder(ids, createTestMap(o.tests), { timeZone: o.timeZone }),
   createSession: (o, io) => new AstmSession(io, { framing: o.framing, answerQueries: o.answerQueries, timers: o.link }),
   simulator: astmSimulator,

@@ -110,6 +110,8 @@ export class LabRecordBuilder {
       qc: o.qc,
       vendor: o.vendorName ? { code: o.vendorCode, name: o.vendorName } : { code: o.vendorCode },
     };
+    const shortName = mapped?.shortName ?? (codeTables.isLoinc(loinc) ? loincTest(loinc).shortName : undefined);
+    if (shortName) record.test.shortName = shortName;
     if (number === undefined && text) record.text = text;
     else if (number !== undefined && unitText && !unit) record.text = `${text} ${unitText}`;
     if (unit) record.unit = unit;

@@ -30,6 +30,7 @@ export const TestEntry = Type.Object(
     loinc: Type.Union([Loinc, LoincBySpecimen]),
     name: Type.Optional(Type.String({ minLength: 1, description: 'Display name; default: the LOINC name' })),
     unit: Type.Optional(Type.String({ minLength: 1, description: 'UCUM unit assumed when the analyser sends none' })),
+    shortName: Type.Optional(Type.String({ minLength: 1, description: 'Short display name; default: the LOINC short name' })),
   },
   { additionalProperties: false },
 );
@@ -45,6 +46,8 @@ export type TestMapOption = Static<typeof TestMapOption>;
 export interface MappedTest {
   readonly loinc: string;
   readonly name: string;
+  /** Short display name (the LOINC SHORTNAME, or the map's own), for narrow displays. */
+  readonly shortName: string | undefined;
   /** The unit to assume when the analyser sends none. */
   readonly unit: string | undefined;
 }
@@ -64,6 +67,7 @@ function compile(entry: TestEntry): Compiled {
     loinc,
     // A site's own LOINC, not in our table, is shown under the name the site gave it.
     name: codeTables.isLoinc(loinc) ? loincTest(loinc).name : (entry.name ?? loinc),
+    shortName: entry.shortName ?? (codeTables.isLoinc(loinc) ? loincTest(loinc).shortName : undefined),
     unit: entry.unit,
   });
   const blood = one(codes.blood);
@@ -80,6 +84,8 @@ function compile(entry: TestEntry): Compiled {
 const builtIn = new Map<string, Compiled>();
 for (const t of defaults.tests as Array<{ ids: string[]; loinc: TestEntry['loinc']; unit?: string }>) {
   // Every default code must be in the LOINC table: loincTest throws at load otherwise.
+  if (typeof t.loinc === 'string') loincTest(t.loinc);
+  else for (const code of Object.values(t.loinc)) loincTest(code);
   const compiled = compile(t.unit ? { loinc: t.loinc, unit: t.unit } : { loinc: t.loinc });
   for (const id of t.ids) builtIn.set(id, compiled);
 }

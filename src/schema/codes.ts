@@ -13,6 +13,9 @@ const unitsByCode = new Map<number, Unit & { ref: string }>(
 );
 const ucumCodes = new Set<string>(ucumTable.units.map((u) => u.code));
 const loincNames = new Map<string, string>(loincTable.codes.map((c) => [c.code, c.name]));
+const loincShortNames = new Map<string, string>(
+  loincTable.codes.flatMap((c) => ('shortName' in c && typeof c.shortName === 'string' ? [[c.code, c.shortName] as const] : [])),
+);
 
 export class UnknownCodeError extends Error {}
 
@@ -45,10 +48,12 @@ export function ucumUnit(ucum: string): Unit {
   return { ucum };
 }
 
-export function loincTest(code: string): { loinc: string; name: string } {
+/** A LOINC code with its long common name and, where the table has it, the LOINC SHORTNAME (for narrow displays). */
+export function loincTest(code: string): { loinc: string; name: string; shortName?: string } {
   const name = loincNames.get(code);
   if (name === undefined) throw new UnknownCodeError(`LOINC ${code} is not in src/schema/codes/loinc.json`);
-  return { loinc: code, name };
+  const shortName = loincShortNames.get(code);
+  return shortName === undefined ? { loinc: code, name } : { loinc: code, name, shortName };
 }
 
 export const codeTables = {

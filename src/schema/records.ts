@@ -163,7 +163,12 @@ export type SettingRecord = Static<typeof SettingRecord>;
 
 export const LabRecord = recordOf('lab', {
   test: Type.Object(
-    { loinc: Type.String({ pattern: '^[0-9]{1,7}-[0-9]$' }), name: Type.String() },
+    {
+      loinc: Type.String({ pattern: '^[0-9]{1,7}-[0-9]$' }),
+      name: Type.String(),
+      /** Short display name (the LOINC SHORTNAME, e.g. "CRP SerPl-mCnc", or the test map's own). */
+      shortName: Type.Optional(Type.String({ minLength: 1 })),
+    },
     { additionalProperties: false },
   ),
   value: Type.Union([Type.Number(), Type.Null()]),

@@ -36,7 +36,7 @@ t.test('the demo shows blood-gas and troponin results arriving on the local brok
   writeFileSync(file, stringify(config));
   const r = await runCli(['demo', '--plain', '--duration', '30', '--config', file], { env: { AMBULINK_DEMO_DIR: join(dir, 'run') }, timeoutMs: 150_000 });
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /bga\s+pH of Arterial blood\s+7\.\d+ \[pH\] \w+ \[final\]/, 'a blood-gas result from the ASTM analyser');
-  t.match(r.stdout, /bga\s+Lactate \[Moles\/volume\] in Bl\s+\d+(\.\d+)? mmol\/L/, 'lactate');
-  t.match(r.stdout, /poc\s+Troponin I\.cardiac \[Mass\/vol\s+\d+(\.\d+)? ng\/mL/, 'a troponin result from the POCT1-A device');
+  t.match(r.stdout, /bga\s+pH BldA\s+7\.\d+ \[pH\] \w+ \[final\]/, 'a blood-gas result from the ASTM analyser, under its LOINC short name');
+  t.match(r.stdout, /bga\s+Lactate Bld-sCnc\s+\d+(\.\d+)? mmol\/L/, 'lactate');
+  t.match(r.stdout, /poc\s+Troponin I SerPl-mCnc\s+\d+(\.\d+)? ng\/mL/, 'a troponin result from the POCT1-A device');
 });
