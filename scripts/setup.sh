@@ -14,11 +14,11 @@ esac
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 # Debian packages. The demo needs socat (pseudo-terminals for the simulated serial devices), ffmpeg and srt-tools
-# (the simulated camera and its SRT live leg); the tests also use mosquitto (a second real broker), gpsd (NMEA
-# oracles), openssl (test certificates), iproute2 (network namespaces, tbf) and GStreamer's RTSP server through
-# python3-gi (a fake IP camera).
-packages="socat ffmpeg srt-tools"
-[ "$what" = test ] && packages="$packages mosquitto mosquitto-clients gpsd gpsd-clients openssl iproute2 \
+# (the simulated camera and its SRT live leg) and openssl (the crew console's self-signed certificate); the tests
+# also use mosquitto (a second real broker), gpsd (NMEA oracles), iproute2 (network namespaces, tbf), GStreamer's
+# RTSP server through python3-gi (a fake IP camera) and chromium (the console's browser tests).
+packages="socat ffmpeg srt-tools openssl"
+[ "$what" = test ] && packages="$packages mosquitto mosquitto-clients gpsd gpsd-clients iproute2 chromium \
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly"
 missing=
 for p in $packages; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

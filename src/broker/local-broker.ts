@@ -4,6 +4,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Aedes, type Client, type AuthenticateError } from 'aedes';
 import type { Logger } from '../core/logger.js';
 import type { Topics } from '../core/topics.js';
@@ -15,7 +16,13 @@ export interface LocalBrokerSettings {
   users: LocalBrokerUserConfig[];
 }
 
-type Role = LocalBrokerUserConfig['role'];
+export type Role = LocalBrokerUserConfig['role'];
+
+/** A local broker user whose password was checked when they logged in (the crew console's session). */
+export interface LoggedInUser {
+  username: string;
+  role: Role;
+}
 
 /** A crew action as published on the local broker by an authenticated crew client. */
 export interface CrewAction {
@@ -42,6 +49,8 @@ export class LocalBroker {
   private readonly roles = new WeakMap<Client, Role>();
   private readonly usernames = new WeakMap<Client, string>();
   private readonly crewListeners: Array<(action: CrewAction) => void> = [];
+  /** Connections whose user logged in before the MQTT CONNECT (the console's WebSocket, behind its session). */
+  private readonly loggedIn = new WeakMap<Duplex, LoggedInUser>();
   private credentials = new Map<string, Credential>();
   private boundPort = 0;
 
@@ -74,13 +83,14 @@ export class LocalBroker {
     );
     const broker = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
-        const cred = username === undefined ? undefined : this.credentials.get(username);
-        // Compare digests so the comparison time does not depend on the password's length or content.
-        if (!cred || !password || !timingSafeEqual(cred.digest, digest(password))) {
+        const session = this.loggedIn.get(client.conn as Duplex);
+        // A logged-in connection is its user's and nobody else's; any other needs the password.
+        const role = session ? (session.username === username ? session.role : undefined) : this.verify(username, password);
+        if (!role) {
           this.log.warn({ client: client.id, username }, 'local broker: authentication failed');
           return done(authError('bad username or password'), false);
         }
-        this.roles.set(client, cred.role);
+        this.roles.set(client, role);
         this.usernames.set(client, username!);
         done(null, true);
       },
@@ -116,6 +126,24 @@ export class LocalBroker {
     });
     this.boundPort = (server.address() as net.AddressInfo).port;
     this.log.info({ host: this.settings.host, port: this.boundPort, users: this.credentials.size }, 'local broker listening');
+  }
+
+  /** The role of a user whose password is right; undefined for anyone else. The console's login uses it too. */
+  verify(username: string | undefined, password: string | Buffer | undefined): Role | undefined {
+    const cred = username === undefined ? undefined : this.credentials.get(username);
+    // Compare digests so the comparison time does not depend on the password's length or content.
+    if (!cred || !password || !timingSafeEqual(cred.digest, digest(password))) return undefined;
+    return cred.role;
+  }
+
+  /**
+   * Serves MQTT on a stream whose user has already logged in (the console's WebSocket): the CONNECT must name that
+   * user, and the same roles and ACLs apply as on the TCP listener.
+   */
+  handleLoggedIn(stream: Duplex, user: LoggedInUser): void {
+    if (!this.broker) return void stream.destroy(new Error('the local broker is not running'));
+    this.loggedIn.set(stream, user);
+    this.broker.handle(stream);
   }
 
   /** Crew actions (confirmations, encounter open/close) for the services that act on them. */

@@ -127,6 +127,8 @@ function resolvePaths(config: VehicleConfig, base: string): void {
   config.storage.dataDir = abs(config.storage.dataDir);
   config.control.socket = abs(config.control.socket);
   for (const user of config.localBroker.users) user.passwordFile = abs(user.passwordFile);
+  if (config.console.cert) config.console.cert = abs(config.console.cert);
+  if (config.console.key) config.console.key = abs(config.console.key);
   config.setpoints.policyFile = abs(config.setpoints.policyFile);
   config.setpoints.authorityKeyFile = abs(config.setpoints.authorityKeyFile);
   const video = config.video;
@@ -343,6 +345,12 @@ function semanticProblems(config: VehicleConfig, doc: Document, file: string, at
   }
   if (config.uplink?.passwordFile && !config.uplink.username) {
     problems.push({ file, ...position(nodeAt(doc, ['uplink', 'passwordFile']), at), path: 'uplink.passwordFile', message: 'a password without a username', hint: 'add uplink.username' });
+  }
+  if (config.console.enabled && (!config.console.cert || !config.console.key)) {
+    problems.push({ file, ...position(nodeAt(doc, ['console']), at), path: 'console', message: 'the console serves HTTPS only: it needs the box certificate and its key', hint: 'add console.cert and console.key (PEM files)' });
+  }
+  if (config.console.enabled && !config.localBroker.enabled) {
+    problems.push({ file, ...position(nodeAt(doc, ['console']), at), path: 'console', message: 'the console logs in with the local broker users and reads live data from it', hint: 'enable localBroker, or disable console' });
   }
   return problems;
 }

@@ -40,6 +40,22 @@ export const LocalBroker = Type.Object(
   { additionalProperties: false, default: {}, description: 'The embedded MQTT broker (aedes) for in-vehicle consumers' },
 );
 
+export const ConsoleSection = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false, description: 'Serve the crew console (off unless configured)' }),
+    host: Type.String({ default: '127.0.0.1', description: "Bind address: the box's address on the vehicle LAN for the crew's tablets" }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+    cert: Type.Optional(Type.String({ minLength: 1, description: "The box's TLS certificate (PEM), relative to this YAML file; needed when enabled" })),
+    key: Type.Optional(Type.String({ minLength: 1, description: 'Its private key (PEM); needed when enabled' })),
+    sessionMinutes: Type.Integer({ minimum: 1, maximum: 24 * 60, default: 12 * 60, description: 'How long a login lasts (one shift)' }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'The crew console: HTTPS on the vehicle LAN, login per local broker user, live data over MQTT/WebSocket',
+  },
+);
+
 const Storage = Type.Object(
   {
     dataDir: Type.String({ default: '/var/lib/ambulink', description: 'State: outbox, audit log, keys' }),
@@ -397,6 +413,7 @@ export const VehicleConfigSchema = Type.Object(
     control: Control,
     log: Log,
     localBroker: LocalBroker,
+    console: ConsoleSection,
     devices: Type.Array(deviceSchema(), { default: [] }),
     video: Video,
     cameras: Type.Array(Camera, { default: [], description: 'Cameras: one ffmpeg and one encode each' }),
@@ -410,6 +427,7 @@ export const VehicleConfigSchema = Type.Object(
 );
 
 export type LocalBrokerUserConfig = Static<typeof LocalBrokerUser>;
+export type ConsoleConfig = Static<typeof ConsoleSection>;
 export type CameraConfig = Static<typeof Camera>;
 export type VideoConfig = Static<typeof Video>;
 export type EncoderName = Static<typeof EncoderName>;

@@ -54,6 +54,16 @@ export class ControlServer {
     this.methods.set(method, handler);
   }
 
+  /**
+   * Calls a method in-process, exactly as a CLI request would (same handler, same audit): for the crew console, which
+   * runs inside the daemon. Unknown methods throw ControlMethodError('unknown-method').
+   */
+  async call(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const handler = this.methods.get(method);
+    if (!handler) throw new ControlMethodError('unknown-method', `the daemon has no method "${method}"`);
+    return await handler(params);
+  }
+
   registerStream(method: string, handler: StreamHandler): void {
     this.streams.set(method, handler);
   }
@@ -149,9 +159,7 @@ export class ControlServer {
         reply({ id: req.id, ok: true, result: null });
         return;
       }
-      const method = this.methods.get(req.method);
-      if (!method) throw new ControlMethodError('unknown-method', `the daemon has no method "${req.method}"`);
-      reply({ id: req.id, ok: true, result: await method(params) });
+      reply({ id: req.id, ok: true, result: await this.call(req.method, params) });
     } catch (err) {
       const code = err instanceof ControlMethodError ? err.code : 'internal';
       if (code === 'internal') this.log.error({ err: (err as Error).stack, method: req.method }, 'control method failed');

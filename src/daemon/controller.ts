@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { SdNotify } from '../core/sd-notify.js';
 import { topicsFor } from '../core/topics.js';
 import type { LoadedConfig } from '../config/load.js';
+import { ConsoleExtension } from '../console/index.js';
 import { ControlServer } from '../control/server.js';
 import { AuditService } from '../audit/service.js';
 import type { HospitalChannel } from '../core/hospital-channel.js';
@@ -50,6 +51,8 @@ export class Controller {
   /** The durable queue to the hospital (`outbox.queue`), and the link (`uplink.link`): for services that send or receive. */
   outbox: OutboxExtension | undefined;
   uplink: UplinkExtension | undefined;
+  /** The crew console (HTTPS on the vehicle LAN), when configured. */
+  console: ConsoleExtension | undefined;
 
   constructor(private readonly options: ControllerOptions) {}
 
@@ -96,10 +99,11 @@ export class Controller {
           ingest: this.gate.ingest,
         })
       : undefined;
+    this.console = new ConsoleExtension(env, { broker: this.local.broker, setpoints: this.setpoints !== undefined });
     // Control first: a second daemon on the same socket fails before it touches a device. The outbox and the uplink
     // before the safety services (their results and checkpoints go through them), the audit log before the setpoint
-    // service (intent is logged before any write). Devices last: consumers (the outbox among them) are listening
-    // before the first record flows. Stopped in reverse: devices first; the services write their last entries into
+    // service (intent is logged before any write). The console after the broker and the services it shows. Devices
+    // last: consumers (the outbox among them) are listening before the first record flows. Stopped in reverse: devices first; the services write their last entries into
     // the outbox; then the uplink says goodbye and the outbox writes what is left.
     this.extensions = [
       this.control,
@@ -111,6 +115,7 @@ export class Controller {
       this.audit,
       ...(this.setpoints ? [this.setpoints] : []),
       this.video,
+      this.console,
       this.devices,
     ];
     this.sd = SdNotify.fromEnv(this.options.env ?? process.env, log);

@@ -22,6 +22,8 @@ export interface Job {
   clinical: ClinicalParam | undefined;
   phase: JobPhase;
   receivedMono: number;
+  /** The checks passed so far, in order (what the crew console shows beside the confirm button). */
+  passed: string[];
   /** Set while the job waits for the crew: settles the wait. */
   settle?: (outcome: { confirmedBy: string } | Refusal) => void;
   confirmDeadlineWall?: number;

@@ -118,8 +118,10 @@ export class SetpointService implements Extension {
     const { control } = env;
     control.register('setpoint.pending', () => this.pending());
     control.register('setpoint.state', (p) => this.state(String(p.device ?? '')));
-    control.register('setpoint.confirm', (p) => this.crewDecision(String(p.commandId ?? ''), `cli:${String(p.user ?? 'local')}`, true));
-    control.register('setpoint.reject', (p) => this.crewDecision(String(p.commandId ?? ''), `cli:${String(p.user ?? 'local')}`, false));
+    // The CLI and the crew console (in-process, via: 'console') press the same buttons; the audit says which.
+    const by = (p: Record<string, unknown>) => `${p.via === 'console' ? 'console' : 'cli'}:${String(p.user ?? 'local')}`;
+    control.register('setpoint.confirm', (p) => this.crewDecision(String(p.commandId ?? ''), by(p), true));
+    control.register('setpoint.reject', (p) => this.crewDecision(String(p.commandId ?? ''), by(p), false));
     control.register('setpoint.reload-policy', () => {
       this.loadPolicy();
       return { policy: this.policy ? { version: this.policy.version, hash: this.policy.hash } : null, problem: this.policyProblem ?? null };
@@ -198,11 +200,12 @@ export class SetpointService implements Extension {
     }
     const envelope = parsed.envelope;
     const c = envelope.command;
-    const job: Job = { envelope, device, transactionId: randomUUID(), clinical: this.clinicalOf(device, c.set.param), phase: 'queued', receivedMono: now };
+    const job: Job = { envelope, device, transactionId: randomUUID(), clinical: this.clinicalOf(device, c.set.param), phase: 'queued', receivedMono: now, passed: [] };
     try {
       if (!this.policy) throw new Refusal('BAD_SIGNATURE', `no valid setpoint policy: ${this.policyProblem ?? 'not loaded'}`);
       const auth = authenticate(envelope, this.policy, env.clock.wallMs(), job.clinical);
       this.appendOrRefuse('CHECK', { commandId: c.commandId, check: 'signature', ok: true, used: { signers: [c.issuer, ...c.approvers].map((s) => s.keyId), clinicians: auth.clinicians, policyVersion: this.policy.version } });
+      job.passed.push('signature');
       // Duplicates and replays (checked after the signature, so a forged copy cannot speak for a real command).
       const hash = contentHash(c);
       const known = this.inFlight.get(c.commandId) ?? (await this.store!.command(c.commandId));
@@ -922,6 +925,8 @@ export class SetpointService implements Extension {
   private appendOrRefuse(type: AuditType, payload: Record<string, unknown>): void {
     try {
       this.parts.audit.append(type, payload);
+      const passed = type === 'CHECK' && payload.ok === true ? this.inFlight.get(String(payload.commandId))?.passed : undefined;
+      if (passed && !passed.includes(String(payload.check))) passed.push(String(payload.check));
     } catch (err) {
       if (err instanceof AuditUnavailable) throw new Refusal('AUDIT_UNAVAILABLE', err.message, {}, 'Cnclld');
       throw err;
@@ -979,6 +984,7 @@ export class SetpointService implements Extension {
           unit: c.set.unit,
           issuer: c.issuer.id,
           approvers: c.approvers.map((a) => a.id),
+          passed: [...job.passed],
           origin: c.origin,
           ...(job.confirmDeadlineWall ? { confirmBy: isoMs(job.confirmDeadlineWall) } : {}),
         });

@@ -44,6 +44,8 @@ export interface RigOptions {
    * not through the test's MQTT client handed to the controller.
    */
   viaUplink?: boolean;
+  /** More of the vehicle YAML (e.g. the crew console), made once the rig's directory exists; replaces whole sections. */
+  extraConfig?: (dir: string) => Record<string, unknown>;
 }
 
 export interface SignOptions extends Partial<CommandDraft> {
@@ -128,6 +130,7 @@ export class Rig {
       },
       audit: { checkpointEvery: 50, checkpointIntervalS: 5 },
       ...(this.options.viaUplink ? { uplink: { url: `mqtt://127.0.0.1:${this.hospital.port}`, reconnectInitialMs: 100, reconnectMaxMs: 1000 } } : {}),
+      ...this.options.extraConfig?.(this.dir),
     };
     await this.boot();
     return this;

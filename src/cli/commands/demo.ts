@@ -17,6 +17,7 @@ import { startHospitalStandIn } from '../../video/demo-ingest.js';
 import type { StatusReport } from '../../daemon/control-api.js';
 import type { CanonicalRecord } from '../../schema/index.js';
 import { EXIT, fail } from '../output.js';
+import { consoleLines, prepareDemoConsole, startHospitalView } from './demo-console.js';
 import { prepareDemoSetpoints } from './demo-setpoint.js';
 import { closeAll, SupervisedDaemon, type Closer } from './demo-supervisor.js';
 import { describeRecord, renderWatch } from './watch.js';
@@ -110,6 +111,11 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     throw err;
   }
   prepareDemoSetpoints(config, dir);
+  try {
+    prepareDemoConsole(config, dir);
+  } catch (err) {
+    fail(`cannot make the console's certificate: ${(err as Error).message}`);
+  }
 
   // From here on, everything started is stopped on the way out — on SIGINT/SIGTERM also during startup. A second
   // signal does not wait: the daemon is killed and the demo exits.
@@ -132,6 +138,12 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   try {
     const hospital = await startHospital(config);
     if (hospital) closers.push({ name: 'the stand-in hospital broker', close: () => hospital.stop() });
+    const hospitalView = hospital
+      ? await startHospitalView(config, hospital).catch((err: Error) => {
+          throw new DemoFailure(err.message);
+        })
+      : undefined;
+    if (hospitalView) closers.push({ name: 'the hospital view', close: () => hospitalView.stop() });
     const sims = await startSimulators(config, closers).catch((err: Error) => {
       throw new DemoFailure(`cannot start the simulators: ${err.message}`);
     });
@@ -162,6 +174,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
         `  local MQTT  mqtt://${lb.host}:${lb.port}${user ? ` (user ${user.username}, password in ${user.passwordFile})` : ''}`,
         hospital ? `  hospital    ${hospital.url} (stand-in broker: what the hospital receives over the uplink)` : '',
         hospital ? `              ambulink tail --broker ${hospital.url}      ambulink outbox` : '',
+        ...consoleLines(config, (status.sections.console as { url?: string } | undefined)?.url, hospitalView),
         hospital && config.setpoints.enabled ? '  setpoints   remote ventilator setpoint, scripted (sign → confirm → applied → audit verify):  ambulink demo setpoint' : '',
         '  try, in another terminal:  ambulink status   ambulink devices   ambulink watch   ambulink video status   (from a source tree: ./scripts/ambulink …)',
         user ? `                             mosquitto_sub -h ${lb.host} -p ${lb.port} -u ${user.username} -P ${password} -t 'ambulink/v1/#' -v` : '',

@@ -1,0 +1,60 @@
+// What the console's HTTP API answers, shared by the server (src/console) and the page (src/console/web): the page is
+// type-checked against the same declarations the server is. Types only: nothing here runs.
+
+/** Who is looking, and at what. `viewer` is the hospital's read-only view (no buttons, no login). */
+export interface SessionInfo {
+  mode: 'vehicle' | 'hospital';
+  vehicle: string;
+  username: string;
+  role: 'crew' | 'consumer' | 'viewer';
+  /** The MQTT topic root of this vehicle: ambulink/v1/{vehicle}. */
+  topicRoot: string;
+  /** Path of the MQTT-over-WebSocket endpoint on this same origin. */
+  mqttPath: string;
+}
+
+/** A remote setpoint command as the setpoint service reports it (`ambulink setpoint pending`). */
+export interface PendingSetpoint {
+  commandId: string;
+  device: string;
+  /** queued | checking | confirm (waiting for the crew) | executing */
+  phase: string;
+  param: string;
+  from: number;
+  to: number;
+  unit: string;
+  issuer: string;
+  approvers: string[];
+  origin: string;
+  /** The interlocks this command has passed so far, in order. */
+  passed: string[];
+  /** Wall time by which the crew must decide (only while phase is confirm). */
+  confirmBy?: string;
+}
+
+export interface ConsoleDevice {
+  id: string;
+  driver: string;
+  state: string;
+  transport: string;
+  since: string;
+  lastRecordAt?: string;
+  error?: string;
+  counters: Record<string, number>;
+}
+
+/** The gateway's status: the sections of `ambulink status` (outbox, uplink, video, setpoints …) and the devices. */
+export interface ConsoleStatus {
+  at: string;
+  sections: Record<string, unknown>;
+  devices: ConsoleDevice[];
+}
+
+export interface DecisionAnswer {
+  commandId: string;
+  decision: string;
+}
+
+export interface ApiError {
+  error: string;
+}

@@ -1,0 +1,2 @@
+export { ConsoleExtension, type ConsoleParts } from './extension.js';
+export type { SessionInfo, PendingSetpoint, ConsoleStatus } from './api-types.js';

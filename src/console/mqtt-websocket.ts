@@ -1,0 +1,51 @@
+// MQTT over WebSocket on an HTTP(S) server's /mqtt path: the upgrade is admitted (or refused with 401) by the caller,
+// then the WebSocket becomes a duplex stream for an MQTT broker (aedes.handle). Used by the crew console in front of
+// the local broker, and by the demo's hospital view in front of the stand-in hospital broker.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+
+export const MQTT_PATH = '/mqtt';
+
+export interface MqttWebSocketOptions<U> {
+  /** Who this upgrade request is; undefined refuses it with 401. */
+  admit(req: IncomingMessage): U | undefined;
+  /** Serves MQTT on the WebSocket's stream. */
+  serve(stream: Duplex, user: U): void;
+}
+
+export class MqttWebSocket<U> {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    // MQTT packets are small; a browser has no business sending megabytes.
+    maxPayload: 256 * 1024,
+    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+  });
+
+  constructor(private readonly options: MqttWebSocketOptions<U>) {}
+
+  get clients(): number {
+    return this.wss.clients.size;
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const user = path === MQTT_PATH ? this.options.admit(req) : undefined;
+      if (!user) {
+        socket.end(`HTTP/1.1 ${path === MQTT_PATH ? '401 Unauthorized' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        const stream = createWebSocketStream(ws);
+        stream.on('error', () => ws.terminate());
+        this.options.serve(stream, user);
+      });
+    });
+  }
+
+  close(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+}

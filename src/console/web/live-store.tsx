@@ -1,0 +1,189 @@
+// Everything the page knows, fed by MQTT over WebSocket: the local broker's records (one per message) or, in the
+// hospital view, the uplink's envelopes (one stream's records per message). Waveform samples go into rings that the
+// canvases read on their own animation frames; the rest is kept as plain maps and the page re-renders at most a few
+// times a second.
+import mqtt from 'mqtt';
+import type { AlarmRecord, CanonicalRecord, DeviceRecord, EventRecord, NumericRecord, SettingRecord, WaveformRecord } from '../../schema/records.js';
+import type { SessionInfo } from '../api-types.js';
+
+/** Seconds of waveform a ring holds (what one canvas shows). */
+export const WAVE_SECONDS = 6;
+
+export class WaveRing {
+  readonly values: Float32Array;
+  /** Samples written so far (the ring position is written % length). */
+  written = 0;
+  /** Bumped on every append, so a canvas knows whether to draw. */
+  version = 0;
+  lastAt = 0;
+
+  constructor(
+    readonly rate: number,
+    readonly label: string,
+    readonly unit: string,
+    readonly ref: string,
+  ) {
+    this.values = new Float32Array(Math.max(16, Math.round(rate * WAVE_SECONDS)));
+  }
+
+  append(r: WaveformRecord, now: number): void {
+    const { factor, offset } = r.scale;
+    for (const s of r.samples) this.values[this.written++ % this.values.length] = s * factor + offset;
+    this.version++;
+    this.lastAt = now;
+  }
+}
+
+export interface Numeric {
+  record: NumericRecord | SettingRecord;
+  /** Browser time when it arrived, and the interval since the one before (for staleness). */
+  at: number;
+  intervalMs: number | undefined;
+}
+
+export interface DeviceView {
+  id: string;
+  numerics: Map<string, Numeric>;
+  waves: Map<string, WaveRing>;
+  state: DeviceRecord | undefined;
+  lastAt: number;
+}
+
+export interface ActiveAlarm {
+  record: AlarmRecord;
+  at: number;
+}
+
+export type Connection = 'connecting' | 'live' | 'offline';
+
+export class LiveStore {
+  readonly devices = new Map<string, DeviceView>();
+  readonly alarms = new Map<string, ActiveAlarm>();
+  /** Event records, newest last (setpoint lifecycle, encounters, alerts …), bounded. */
+  readonly events: EventRecord[] = [];
+  /** Records of kinds this page has no panel of its own for (e.g. early-warning scores), by device/kind/key. */
+  readonly other = new Map<string, CanonicalRecord>();
+  /** The retained gateway status message (on the hospital broker it carries outbox and uplink figures). */
+  status: Record<string, unknown> | undefined;
+  connection: Connection = 'connecting';
+  lastMessageAt = 0;
+  private client: mqtt.MqttClient | undefined;
+  private readonly listeners = new Set<() => void>();
+  private notifyTimer: number | undefined;
+
+  constructor(private readonly session: SessionInfo) {}
+
+  connect(): void {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const client = mqtt.connect(`${scheme}://${location.host}${this.session.mqttPath}`, {
+      protocolVersion: 4,
+      ...(this.session.mode === 'vehicle' ? { username: this.session.username } : {}),
+      clientId: `console-${Math.random().toString(16).slice(2, 10)}`,
+      reconnectPeriod: 2000,
+      connectTimeout: 10_000,
+    });
+    this.client = client;
+    client.on('connect', () => {
+      this.connection = 'live';
+      client.subscribe(`${this.session.topicRoot}/#`, { qos: 0 });
+      this.changed();
+    });
+    client.on('close', () => {
+      this.connection = 'offline';
+      this.changed();
+    });
+    client.on('message', (topic, payload) => this.receive(topic, payload));
+  }
+
+  close(): void {
+    this.client?.end(true);
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  device(id: string): DeviceView {
+    let d = this.devices.get(id);
+    if (!d) this.devices.set(id, (d = { id, numerics: new Map(), waves: new Map(), state: undefined, lastAt: 0 }));
+    return d;
+  }
+
+  private receive(topic: string, payload: Uint8Array): void {
+    const now = Date.now();
+    this.lastMessageAt = now;
+    let message: unknown;
+    try {
+      message = JSON.parse(new TextDecoder().decode(payload));
+    } catch {
+      return; // not ours to show (every payload on these topics is JSON)
+    }
+    if (topic === `${this.session.topicRoot}/status`) {
+      this.status = message as Record<string, unknown>;
+      return this.changed();
+    }
+    const m = message as { kind?: unknown; items?: unknown };
+    const records = typeof m.kind === 'string' ? [m as CanonicalRecord] : Array.isArray(m.items) ? (m.items as CanonicalRecord[]) : [];
+    let visible = false;
+    for (const r of records) if (typeof r === 'object' && r && this.take(r, now)) visible = true;
+    if (visible) this.changed();
+  }
+
+  /** Files one record; true if something shown in text changed (waveforms are drawn, not rendered). */
+  private take(r: CanonicalRecord, now: number): boolean {
+    const d = this.device(r.device);
+    d.lastAt = now;
+    switch (r.kind) {
+      case 'waveform': {
+        let ring = d.waves.get(r.metric.ref);
+        if (!ring || ring.rate !== r.rate) d.waves.set(r.metric.ref, (ring = new WaveRing(r.rate, r.label ?? shortRef(r.metric.ref), r.unit.ucum, r.metric.ref)));
+        ring.append(r, now);
+        return ring.written === r.samples.length; // a new wave appears: render once
+      }
+      case 'numeric':
+      case 'setting': {
+        const key = `${r.kind}:${r.metric.ref}`;
+        const before = d.numerics.get(key);
+        d.numerics.set(key, { record: r, at: now, intervalMs: before ? now - before.at : undefined });
+        return true;
+      }
+      case 'alarm': {
+        const key = `${r.device}/${r.alarmId}`;
+        if (r.state === 'cleared') this.alarms.delete(key);
+        else this.alarms.set(key, { record: r, at: now });
+        return true;
+      }
+      case 'device':
+        d.state = r;
+        return true;
+      case 'event':
+        this.events.push(r);
+        if (this.events.length > 200) this.events.splice(0, this.events.length - 200);
+        return true;
+      default:
+        this.other.set(`${r.device}/${r.kind}/${keyOfOther(r)}`, r);
+        return true;
+    }
+  }
+
+  private changed(): void {
+    // Many records arrive per second: the page re-renders at most four times a second.
+    if (this.notifyTimer !== undefined) return;
+    this.notifyTimer = window.setTimeout(() => {
+      this.notifyTimer = undefined;
+      for (const l of this.listeners) l();
+    }, 250);
+  }
+}
+
+function keyOfOther(r: CanonicalRecord): string {
+  const x = r as unknown as Record<string, unknown>;
+  for (const k of ['score', 'milestone', 'name', 'code', 'test']) if (typeof x[k] === 'string') return x[k] as string;
+  return '';
+}
+
+/** MDC_ECG_ELEC_POTL_II → ECG ELEC POTL II; used only when the record has no label. */
+export function shortRef(ref: string): string {
+  return ref.replace(/^MDC_/, '').replace(/_/g, ' ');
+}

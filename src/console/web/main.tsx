@@ -1,0 +1,114 @@
+// The console page: logs in (vehicle) or not (hospital view), then shows the live panels. The hospital view is the
+// same page served by the stand-in hospital broker's view server: its /api/session says mode "hospital" and the
+// page asks no daemon API, reads only MQTT, and shows no button.
+import { render } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { PendingSetpoint, SessionInfo } from '../api-types.js';
+import { Alarms } from './alarms.js';
+import { api } from './api.js';
+import { CarePanels } from './care-panels.js';
+import { Devices, Uplink, Video, type GatewayFigures } from './gateway-panels.js';
+import { LiveStore } from './live-store.js';
+import { Login } from './login.js';
+import { Setpoints } from './setpoints.js';
+import { Vitals } from './vitals.js';
+
+/** Re-renders when the store changes, and every second (ages and countdowns move on their own). */
+function useTick(store: LiveStore): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const off = store.subscribe(() => setNow(Date.now()));
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => {
+      off();
+      clearInterval(timer);
+    };
+  }, [store]);
+  return now;
+}
+
+/** Polls the daemon (vehicle view only): status every 2 s, pending setpoints every second. */
+function useDaemon(session: SessionInfo) {
+  const [figures, setFigures] = useState<GatewayFigures>();
+  const [pending, setPending] = useState<PendingSetpoint[]>([]);
+  useEffect(() => {
+    if (session.mode !== 'vehicle') return;
+    let stopped = false;
+    const status = () =>
+      api.status().then(
+        (s) => !stopped && setFigures({ sections: s.sections, devices: s.devices, skewMs: Date.now() - Date.parse(s.at) }),
+        () => undefined,
+      );
+    const setpoints = () => api.pending().then((p) => !stopped && setPending(p), () => undefined);
+    void status();
+    void setpoints();
+    const a = setInterval(status, 2000);
+    const b = setInterval(setpoints, 1000);
+    return () => {
+      stopped = true;
+      clearInterval(a);
+      clearInterval(b);
+    };
+  }, [session]);
+  return { figures, pending, refreshPending: () => api.pending().then(setPending, () => undefined) };
+}
+
+function Console({ session, onLogout }: { session: SessionInfo; onLogout: () => void }) {
+  const store = useMemo(() => new LiveStore(session), [session]);
+  useEffect(() => {
+    store.connect();
+    return () => store.close();
+  }, [store]);
+  const now = useTick(store);
+  const { figures, pending, refreshPending } = useDaemon(session);
+  // The hospital has no daemon to ask: the retained status message carries the same sections.
+  const sections = figures?.sections ?? (store.status as Record<string, unknown> | undefined);
+  const names = new Map((figures?.devices ?? []).map((d) => [d.id, `${d.id} · ${d.driver}`]));
+  const decide = async (d: 'confirm' | 'reject', id: string) => {
+    const r = await api.decide(d, id);
+    await refreshPending();
+    return `${r.commandId}: ${r.decision}`;
+  };
+  return (
+    <div class={`console mode-${session.mode}`}>
+      <header>
+        <h1>
+          {session.vehicle} <small>{session.mode === 'hospital' ? 'hospital view (read-only)' : 'crew console'}</small>
+        </h1>
+        <span class={`conn ${store.connection}`} data-connection={store.connection}>
+          {store.connection === 'live' ? 'live' : store.connection}
+        </span>
+        <span class="who" data-role={session.role}>
+          {session.username} ({session.role})
+        </span>
+        {session.mode === 'vehicle' ? <button class="logout" onClick={() => void api.logout().finally(onLogout)}>Log out</button> : null}
+      </header>
+      <main>
+        <div class="col-main">
+          <Vitals store={store} now={now} names={names} />
+        </div>
+        <div class="col-side">
+          <Alarms store={store} now={now} />
+          <Setpoints session={session} pending={pending} events={store.events} now={now} skewMs={figures?.skewMs ?? 0} decide={decide} />
+          <CarePanels other={store.other} events={store.events} />
+          <Devices figures={figures} store={store} now={now} />
+          <Uplink sections={sections} />
+          <Video sections={sections} />
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function App() {
+  const [session, setSession] = useState<SessionInfo | null>();
+  useEffect(() => {
+    // Not logged in (401), or the session ended with a daemon restart: the login form.
+    api.session().then(setSession, () => setSession(null));
+  }, []);
+  if (session === undefined) return <p class="boot">loading…</p>;
+  if (session === null) return <Login onLogin={setSession} />;
+  return <Console session={session} onLogout={() => setSession(null)} />;
+}
+
+render(<App />, document.getElementById('app')!);
