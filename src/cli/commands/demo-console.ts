@@ -23,8 +23,10 @@ export async function startHospitalView(config: VehicleConfig, broker: StandInBr
   return view;
 }
 
-/** The lines the demo prints about the console (its URL as the daemon's status reports it). */
-export function consoleLines(config: VehicleConfig, consoleUrl: string | undefined, view: HospitalView | undefined): string[] {
+/** The lines the demo prints about the console (its URL as the daemon's status reports it, else as configured). */
+export function consoleLines(config: VehicleConfig, reported: string | undefined, view: HospitalView | undefined): string[] {
+  const c = config.console;
+  const consoleUrl = reported ?? (c.enabled && c.port ? `https://${c.host}:${c.port}/` : undefined);
   const users = config.localBroker.users.map((u) => `${u.username} (${u.role})`).join(', ');
   const secrets = dirname(config.localBroker.users[0]?.passwordFile ?? '.');
   return [
