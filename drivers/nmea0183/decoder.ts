@@ -1,7 +1,8 @@
 // Merges the sentences of one fix cycle (RMC, GGA, GNS, GLL, VTG, GSA, ZDA — in whatever order, from one talker or
 // several: GP and GN, GP and GL …) into one `location` record. A cycle is identified by its UTC time of day as a
-// number, so `130711` and `130711.00` are the same cycle. It ends when a position sentence carries another time, when
-// an untimed sentence repeats from the same talker, or as soon as the sentence that ended the previous cycle has
+// number, so `130711` and `130711.00` are the same cycle; untimed sentences (VTG, GSA, ZDA) belong to the cycle of the
+// last timed one. A cycle ends when a position sentence carries another time (or, for a receiver without a time yet,
+// when a sentence repeats from the same talker), or as soon as the sentence that ended the previous cycle has
 // arrived again (the receiver's cycle, learnt from its output), so a fix leaves without waiting for the next one.
 import { isoMs, type RxTime } from '../../src/core/clock.js';
 import { SCHEMA_VERSION, type LocationRecord, type Validity } from '../../src/schema/index.js';
@@ -26,6 +27,8 @@ interface Epoch extends FixPart {
   rx: RxTime;
   /** Talker of each sentence type seen, to tell a second talker (merge) from the next cycle (repeat). */
   talkers: Partial<Record<SentenceType, string>>;
+  /** A position sentence without a time was seen (a receiver that has no time yet). */
+  timeless?: boolean;
   /** A sentence that can carry a fix (not only GSA or ZDA) was seen. */
   reportable: boolean;
   /** Talker whose satellite count is held: GN (all systems) wins; single systems add up. */
@@ -47,6 +50,8 @@ export class NmeaDecoder implements Decoder<string> {
   private enderRun = 0;
   /** Set when a cycle was emitted on the learnt ender: untimed sentences before the next time mean it was early. */
   private emittedEarly = false;
+  /** Time of day of the last cycle sent, to recognise its sentences that come after it left. */
+  private sentTodMs: number | undefined;
   /** Date from the last valid RMC or any ZDA, kept for the fixes that carry none (GGA, GNS, GLL). */
   private date: DateRef | undefined;
 
@@ -57,12 +62,22 @@ export class NmeaDecoder implements Decoder<string> {
     if (!s) return;
     const f = s.fix;
     const cycleTime = CYCLE_TIME[s.type] ? f.todMs : undefined;
+    if (this.emittedEarly && cycleTime !== undefined && cycleTime === this.sentTodMs) {
+      // A sentence of the cycle already sent on the learnt ender: the ender came too early (the receiver sends this
+      // sentence only in some cycles, or changed its output). Its cycle has left; learn the end again.
+      this.enderAddress = '';
+      this.epoch = undefined;
+      return;
+    }
     const open = this.epoch;
     if (open) {
       if (cycleTime !== undefined && open.todMs !== undefined && cycleTime !== open.todMs) {
         // A new cycle: what came last in the one that ends is the receiver's cycle ender.
         this.enderAddress = this.lastAddress;
         this.enderRun = this.lastRun;
+        this.emitEpoch(out);
+      } else if (CYCLE_TIME[s.type] && (cycleTime === undefined ? open.todMs !== undefined : open.timeless)) {
+        // A receiver that knows the time puts it in every position sentence: timed and untimed are other cycles.
         this.emitEpoch(out);
       } else if (this.repeats(open, s, cycleTime)) {
         this.emitEpoch(out);
@@ -92,10 +107,13 @@ export class NmeaDecoder implements Decoder<string> {
     if (this.epoch) this.emitEpoch(out);
   }
 
-  /** The same untimed sentence from the same talker again: the next cycle (GSA repeats per constellation). */
+  /**
+   * Without any time (a receiver that has none yet), the same sentence from the same talker again is the next cycle.
+   * With a time, untimed sentences belong to the cycle of the last timed one, and only a new time ends it. GSA
+   * repeats within a cycle (one per constellation).
+   */
   private repeats(open: Epoch, s: ParsedSentence, cycleTime: number | undefined): boolean {
-    if (s.type === 'GSA' || open.talkers[s.type] !== s.talker) return false;
-    return cycleTime === undefined || open.todMs === undefined;
+    return cycleTime === undefined && open.todMs === undefined && s.type !== 'GSA' && open.talkers[s.type] === s.talker;
   }
 
   private merge(e: Epoch, s: ParsedSentence, cycleTime: number | undefined): void {
@@ -103,6 +121,7 @@ export class NmeaDecoder implements Decoder<string> {
     e.talkers[s.type] ??= s.talker;
     if (s.type !== 'GSA' && s.type !== 'ZDA') e.reportable = true;
     if (cycleTime !== undefined) e.todMs ??= cycleTime;
+    else if (CYCLE_TIME[s.type]) e.timeless = true;
     if (s.type === 'RMC' && f.status === 'A' && f.dateMs !== undefined) e.dateMs = f.dateMs;
     if (f.status !== undefined && e.status !== 'V') e.status = f.status; // any 'void' sticks
     if (f.mode !== undefined && e.mode !== 'N') e.mode = f.mode; // any 'not valid' indicator sticks
@@ -133,6 +152,7 @@ export class NmeaDecoder implements Decoder<string> {
   private emitEpoch(out: RecordSink): void {
     const e = this.epoch!;
     this.epoch = undefined;
+    this.sentTodMs = e.todMs;
     if (!e.reportable) return; // only GSA/ZDA: nothing to report, their mode and date are taken as they come
     const receivedAt = isoMs(e.rx.wallMs);
     const hasPosition = e.lat !== undefined && e.lon !== undefined;

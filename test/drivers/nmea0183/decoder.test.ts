@@ -188,3 +188,39 @@ t.test('a learnt cycle leaves as soon as its last sentence arrives, and relearns
   t.equal(out.length, 5, 'and from then on each cycle leaves on its VTG');
   t.same(out.map((r) => r.observedAt.slice(11, 19)), ['12:00:00', '12:00:01', '12:00:02', '12:00:03', '12:00:04']);
 });
+
+t.test('a sentence of a cycle already sent (the receiver sends it in some cycles only) makes no second record', async (t) => {
+  const cycle = (s: string, gll: boolean) => [
+    `GPRMC,${s},A,4808.9985,N,01135.0868,E,000.0,000.0,280319,003.0,E,A`,
+    `GPGGA,${s},4808.9985,N,01135.0868,E,1,04,01.3,00462.8,M,0046.2,M,,`,
+    'GPGSA,A,3,,21,,,,06,18,,05,,,,02.3,01.3,01.9',
+    ...(gll ? [`GPGLL,4808.9985,N,01135.0868,E,${s},A,A`] : []),
+  ];
+  const r = decode([...cycle('164520.99', false), ...cycle('164521.99', false), ...cycle('164522.99', true), ...cycle('164523.99', false)]);
+  t.same(r.map((x) => x.observedAt.slice(11)), ['16:45:20.990Z', '16:45:21.990Z', '16:45:22.990Z', '16:45:23.990Z']);
+  t.ok(r.every((x) => x.fix === '3d' && x.altitude === 462.8), 'each the whole cycle');
+});
+
+t.test('the untimed void sentences of a receiver without time do not void its first timed fix', async (t) => {
+  const r = decode([
+    'GPRMC,,V,,,,,,,260810,1.0,E,N',
+    'GPGGA,,,,,,0,00,,,M,,M,,',
+    'GPGLL,,,,,,V,N',
+    'GPRMC,200004,A,5504.4343,N,01025.5386,E,0.0,0.0,260810,1.0,E,D',
+    'GPGGA,200004,5504.4343,N,01025.5386,E,2,03,2.5,-9.1,M,43.9,M,,',
+  ]);
+  t.same(r.map((x) => x.fix), ['none', '3d']);
+  t.equal(r[1]!.observedAt, '2010-08-26T20:00:04.000Z');
+});
+
+t.test('a VTG at the end of the cycle belongs to that cycle, also when the log starts with one', async (t) => {
+  const cycle = (s: string, course: string) => [
+    `GNRMC,${s},A,5002.453527,N,01958.831794,E,0.0,${course},301120,,,A,V`,
+    `GNGGA,${s},5002.453527,N,01958.831794,E,1,13,0.9,202.1,M,,M,,`,
+    'GNGSA,A,3,01,03,04,09,17,21,22,,,,,,1.6,0.9,1.3,1',
+    'GNGSA,A,3,68,70,79,84,,,,,,,,,1.6,0.9,1.3,2',
+    `GNVTG,${course},T,,M,0.0,N,0.0,K,A`,
+  ];
+  const r = decode(['GNVTG,99.0,T,,M,0.0,N,0.0,K,A', ...cycle('080408.00', '16.6'), ...cycle('080409.00', ''), ...cycle('080410.00', '17.0')]);
+  t.same(r.map((x) => x.course), [16.6, undefined, 17]);
+});
