@@ -18,6 +18,9 @@ import { watchCommand } from './commands/watch.js';
 import { EXIT } from './output.js';
 import { exportCommand, tailCommand as auditTailCommand, verifyCommand } from './commands/audit.js';
 import { encounterClose, encounterOpen, encounterShow } from './commands/encounter.js';
+import { crewCommand } from './commands/crew.js';
+import { scoresCommand, timelineCommand } from './commands/timeline.js';
+import { CREW_MILESTONES } from '../crew/crew-input.js';
 import { decideCommand, keygenCommand, pendingCommand, reloadPolicyCommand, signCommandCli, stateCommand } from './commands/setpoint.js';
 
 // `ambulink decode … | head` closes the pipe early: that is the reader's choice, not an error.
@@ -267,6 +270,38 @@ encounter
   .option('--json', 'machine-readable output')
   .option(...socketOption)
   .action(async (o) => exitWith(await encounterShow(o)));
+
+const crew = program.command('crew').description("the crew's entries for the early-warning scores and the care timeline (recorded as events)");
+const crewEntry = (name: string, action: string, arg: string, what: string, description: string) =>
+  crew
+    .command(name)
+    .description(description)
+    .argument(arg, what)
+    .option('--json', 'machine-readable output')
+    .option(...socketOption)
+    .action(async (value: string, o) => exitWith(await crewCommand(action, value, o)));
+crewEntry('acvpu', 'acvpu', '<level>', 'A, C (new confusion), V, P or U', 'consciousness for NEWS2 and qSOFA (ACVPU)');
+crewEntry('oxygen', 'oxygen', '<state>', 'on, off, or auto (from the ventilator FiO2)', 'supplemental oxygen for NEWS2');
+crewEntry('spo2-scale', 'spo2-scale', '<scale>', '1, or 2 for hypercapnic respiratory failure (set by a clinician)', 'the NEWS2 SpO2 scale for this encounter');
+crewEntry('alert', 'pre-arrival-alert', '<type>', 'stemi, stroke or trauma', 'the pre-arrival alert to the receiving hospital (a timeline milestone)');
+crewEntry('milestone', 'milestone', '<name>', CREW_MILESTONES.join(', '), 'mark a care-timeline milestone by hand').option(
+  '--at <time>',
+  'when it happened (ISO-8601; default: now)',
+);
+
+program
+  .command('timeline')
+  .description('the care timeline: milestones with time and source, intervals against targets (exit 1 if a target is missed or overdue)')
+  .option('--json', 'machine-readable output')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await timelineCommand(o)));
+
+program
+  .command('scores')
+  .description('the early-warning scores now (NEWS2, qSOFA, shock index) with their inputs, and recent alerts')
+  .option('--json', 'machine-readable output')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await scoresCommand(o)));
 
 const auditWhere = (c: Command) =>
   c

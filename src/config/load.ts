@@ -333,6 +333,12 @@ function semanticProblems(config: VehicleConfig, doc: Document, file: string, at
   if (config.video.recordDir && /[:|[\]\\]/.test(config.video.recordDir)) {
     problems.push({ file, ...position(nodeAt(doc, ['video', 'recordDir']), at), path: 'video.recordDir', message: 'must not contain ":", "|", "[", "]" or "\\"', hint: 'choose a plain directory path' });
   }
+  const known = new Set(config.devices.map((d) => d.id));
+  config.earlyWarning.devices?.forEach((id, i) => {
+    if (!known.has(id)) {
+      problems.push({ file, ...position(nodeAt(doc, ['earlyWarning', 'devices', i]), at), path: `earlyWarning.devices[${i}]`, message: `no device "${id}" in devices:`, hint: `name one of ${[...known].join(', ') || '(none configured)'}` });
+    }
+  });
   const tls = config.uplink?.tls;
   if (tls && Boolean(tls.cert) !== Boolean(tls.key)) {
     problems.push({

@@ -3,6 +3,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { drivers } from '../../drivers/index.js';
 import { TRANSPORT_TYPES, transportSchemas } from '../../drivers/sdk/transports/config.js';
+import { EarlyWarningSection, TimelineSection } from './clinical.js';
 
 export const SCHEMA_ID = 'https://ambulink.invalid/schema/vehicle.schema.json';
 
@@ -422,6 +423,8 @@ export const VehicleConfigSchema = Type.Object(
     audit: Audit,
     outbox: OutboxSection,
     uplink: Type.Optional(UplinkSection),
+    earlyWarning: EarlyWarningSection,
+    timeline: TimelineSection,
   },
   { additionalProperties: false, $id: SCHEMA_ID, title: 'ambulink vehicle configuration' },
 );

@@ -12,6 +12,9 @@ import { ControlServer } from '../control/server.js';
 import { AuditService } from '../audit/service.js';
 import type { HospitalChannel } from '../core/hospital-channel.js';
 import { EncounterService } from '../encounter/service.js';
+import { CrewInputService } from '../crew/service.js';
+import { EarlyWarningExtension } from '../ews/extension.js';
+import { TimelineExtension } from '../timeline/extension.js';
 import { SetpointService } from '../setpoints/service.js';
 import { OutboxExtension, type Outbox } from '../outbox/index.js';
 import { UplinkExtension, type Uplink } from '../uplink/index.js';
@@ -45,6 +48,9 @@ export class Controller {
   local: LocalPublisher | undefined;
   control: ControlApi | undefined;
   encounter: EncounterService | undefined;
+  crew: CrewInputService | undefined;
+  earlyWarning: EarlyWarningExtension | undefined;
+  timeline: TimelineExtension | undefined;
   audit: AuditService | undefined;
   setpoints: SetpointService | undefined;
   video: VideoService | undefined;
@@ -86,6 +92,9 @@ export class Controller {
     this.uplink = new UplinkExtension(env, this.outbox.queue);
     const hospital = this.options.hospital ?? hospitalChannel(this.outbox.queue, this.uplink.link);
     this.encounter = new EncounterService(env, { gate: this.gate, broker: this.local.broker });
+    this.crew = new CrewInputService(env, { gate: this.gate, broker: this.local.broker });
+    this.earlyWarning = new EarlyWarningExtension(env, { latest: this.latest, gate: this.gate });
+    this.timeline = new TimelineExtension(env, { gate: this.gate, commands: hospital.commands });
     this.audit = new AuditService(env, config.audit, hospital.publisher);
     const devices = this.devices;
     this.setpoints = config.setpoints.enabled
@@ -112,6 +121,9 @@ export class Controller {
       this.outbox,
       this.uplink,
       this.encounter,
+      this.crew,
+      this.earlyWarning,
+      this.timeline,
       this.audit,
       ...(this.setpoints ? [this.setpoints] : []),
       this.video,

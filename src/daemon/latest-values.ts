@@ -23,6 +23,11 @@ function keyOf(r: CanonicalRecord): string {
       return r.qc ? `lab-qc:${r.test.loinc}` : `lab:${r.test.loinc}`;
     case 'event':
       return `event:${r.event}`;
+    case 'score':
+    case 'alert':
+      return `${r.kind}:${r.score}`;
+    case 'milestone':
+      return `milestone:${r.milestone}`;
     default:
       return r.kind;
   }

@@ -45,6 +45,10 @@ const byKind: Record<CanonicalRecord['kind'], ClassIndex> = {
   location: classIndex('location'),
   waveform: classIndex('waveform'),
   device: classIndex('diagnostic'),
+  // Early-warning alerts and care milestones are events: never dropped. Scores are derived numerics.
+  alert: classIndex('alarm'),
+  milestone: classIndex('alarm'),
+  score: classIndex('numeric'),
 };
 
 export function classOfKind(kind: CanonicalRecord['kind']): ClassIndex {

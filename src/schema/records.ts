@@ -305,6 +305,145 @@ export const LossRecord = recordOf('loss', {
 });
 export type LossRecord = Static<typeof LossRecord>;
 
+/** A code from a terminology other than MDC and LOINC (SNOMED CT for the early-warning scores). */
+export const Coding = Type.Object(
+  { system: Type.String({ minLength: 1 }), code: Type.String({ minLength: 1 }), display: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+);
+export type Coding = Static<typeof Coding>;
+
+/** The early-warning scores the gateway computes (src/ews). */
+export const ScoreName = Type.Union([Type.Literal('news2'), Type.Literal('qsofa'), Type.Literal('shock-index')]);
+export type ScoreName = Static<typeof ScoreName>;
+
+/** Every band of every score: NEWS2 low … high, qSOFA negative/positive, shock index normal/elevated/high. */
+export const ScoreBand = Type.Union([
+  Type.Literal('low'),
+  Type.Literal('low-medium'),
+  Type.Literal('medium'),
+  Type.Literal('high'),
+  Type.Literal('negative'),
+  Type.Literal('positive'),
+  Type.Literal('normal'),
+  Type.Literal('elevated'),
+]);
+export type ScoreBand = Static<typeof ScoreBand>;
+
+/** One value a score used (or would have used, when stale): where it came from, what it was, when. */
+export const ScoreInput = Type.Object(
+  {
+    /** device: a measurement; crew: entered by the crew; default: nothing said otherwise (oxygen: air). */
+    source: Type.Union([Type.Literal('device'), Type.Literal('crew'), Type.Literal('default')]),
+    /** The device id, or the crew user who entered it. */
+    by: Type.String({ minLength: 1 }),
+    metric: Type.Optional(MdcTerm),
+    value: Type.Union([Type.Number(), Type.String(), Type.Boolean()]),
+    unit: Type.Optional(Unit),
+    observedAt: IsoTime,
+    /** How old it was when the score was computed (gateway monotonic clock), ms. */
+    ageMs: Type.Number({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type ScoreInput = Static<typeof ScoreInput>;
+
+export const ScoreComponent = Type.Object(
+  {
+    parameter: Type.String({ pattern: '^[a-z][A-Za-z0-9]*$' }),
+    /** used: scored; missing: no usable value; stale: a value older than its staleness threshold (never imputed). */
+    state: Type.Union([Type.Literal('used'), Type.Literal('missing'), Type.Literal('stale')]),
+    /** The sub-score (NEWS2 0–3, qSOFA 0–1); absent when not scored, and for the shock index (a ratio). */
+    points: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+    code: Type.Optional(Coding),
+    input: Type.Optional(ScoreInput),
+    /** Why a parameter is missing, in words. */
+    reason: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type ScoreComponent = Static<typeof ScoreComponent>;
+
+/**
+ * An early-warning score, recomputed on every new input and published when it changes (and at least every refresh
+ * interval). An escalation prompt, not a diagnosis. Made by the gateway (device "gateway", driver "ews").
+ */
+export const ScoreRecord = recordOf('score', {
+  score: ScoreName,
+  code: Type.Optional(Coding),
+  /** incomplete: a parameter is missing or stale; value is then null and atLeast says what is already certain. */
+  status: Type.Union([Type.Literal('complete'), Type.Literal('incomplete')]),
+  value: Type.Union([Type.Number(), Type.Null()]),
+  /** Null when the missing parameters could still change it. */
+  band: Type.Union([ScoreBand, Type.Null()]),
+  atLeast: Type.Optional(Type.Object({ value: Type.Number(), band: Type.Optional(ScoreBand) }, { additionalProperties: false })),
+  /** NEWS2: the SpO2 scale in use (2 only when the crew set it for this encounter). */
+  scale: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
+  components: Type.Array(ScoreComponent),
+  missing: Type.Array(Type.String()),
+  stale: Type.Array(Type.String()),
+});
+export type ScoreRecord = Static<typeof ScoreRecord>;
+
+/** A score's band rose: once per rise, with hysteresis (src/ews/band-alerter.ts). Routed by its code and priority. */
+export const AlertRecord = recordOf('alert', {
+  score: ScoreName,
+  code: Type.Optional(Coding),
+  /** The band before; null for the first band seen in this encounter. */
+  from: Type.Union([ScoreBand, Type.Null()]),
+  to: ScoreBand,
+  value: Type.Union([Type.Number(), Type.Null()]),
+  status: Type.Union([Type.Literal('complete'), Type.Literal('incomplete')]),
+  /** IEC 60601-1-8 style priority, for routing. */
+  priority: Type.Union([Type.Literal('high'), Type.Literal('medium'), Type.Literal('low')]),
+  text: Type.String({ minLength: 1 }),
+});
+export type AlertRecord = Static<typeof AlertRecord>;
+
+export const MilestoneName = Type.Union([
+  Type.Literal('first-medical-contact'),
+  Type.Literal('first-ecg'),
+  Type.Literal('12-lead-transmitted'),
+  Type.Literal('12-lead-acknowledged'),
+  Type.Literal('troponin-result'),
+  Type.Literal('arrived-scene'),
+  Type.Literal('left-scene'),
+  Type.Literal('arrived-hospital'),
+  Type.Literal('pre-arrival-alert'),
+]);
+export type MilestoneName = Static<typeof MilestoneName>;
+
+export const TimelineInterval = Type.Object(
+  {
+    name: Type.Union([Type.Literal('contact-to-first-ecg'), Type.Literal('ecg-to-transmitted'), Type.Literal('contact-to-arrival')]),
+    /** Milliseconds between the two milestones; null while the second has not happened. */
+    ms: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+    /** The chest-pain-centre target, when there is one. */
+    targetMs: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Whether the target was met; absent while open or without a target. */
+    met: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type TimelineInterval = Static<typeof TimelineInterval>;
+
+/** A care-pathway milestone (chest pain, stroke, trauma): once per encounter, with its time and source. */
+export const MilestoneRecord = recordOf('milestone', {
+  milestone: MilestoneName,
+  /** When it happened (the device's observation time, the GPS fix, or the crew's entry). */
+  at: IsoTime,
+  /** Where it came from (`source` in every record is the device identity). */
+  origin: Type.Union([Type.Literal('device'), Type.Literal('crew'), Type.Literal('gps'), Type.Literal('hospital')]),
+  /** The device id, crew user, geofence id or hospital sender. */
+  by: Type.String({ minLength: 1 }),
+  /** The crew's pre-arrival alert to the receiving hospital. */
+  preArrival: Type.Optional(Type.Union([Type.Literal('stemi'), Type.Literal('stroke'), Type.Literal('trauma')])),
+  /** The result behind it, where there is one (the troponin value, the geofence). */
+  detail: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]))),
+  /** The pathway intervals as they stand at this milestone. */
+  intervals: Type.Array(TimelineInterval),
+});
+export type MilestoneRecord = Static<typeof MilestoneRecord>;
+
 export const recordSchemas = [
   NumericRecord,
   WaveformRecord,
@@ -315,6 +454,9 @@ export const recordSchemas = [
   DeviceRecord,
   EventRecord,
   LossRecord,
+  ScoreRecord,
+  AlertRecord,
+  MilestoneRecord,
 ] as const;
 
 export type CanonicalRecord =
@@ -326,7 +468,10 @@ export type CanonicalRecord =
   | LocationRecord
   | DeviceRecord
   | EventRecord
-  | LossRecord;
+  | LossRecord
+  | ScoreRecord
+  | AlertRecord
+  | MilestoneRecord;
 
 export type RecordKind = CanonicalRecord['kind'];
 export const RECORD_KINDS: readonly RecordKind[] = recordSchemas.map(

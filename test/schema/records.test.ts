@@ -12,8 +12,8 @@ const base = {
 };
 const hr = { ...base, kind: 'numeric', metric: mdcTerm('MDC_ECG_HEART_RATE'), unit: mdcUnit('MDC_DIM_BEAT_PER_MIN'), value: 72, validity: 'valid' };
 
-t.test("the eight kinds of architecture.md and the outbox's loss accounting are defined", async (t) => {
-  t.same([...RECORD_KINDS].sort(), ['alarm', 'device', 'event', 'lab', 'location', 'loss', 'numeric', 'setting', 'waveform']);
+t.test("the eight kinds of architecture.md, the outbox's loss accounting, and the gateway's scores, alerts and milestones are defined", async (t) => {
+  t.same([...RECORD_KINDS].sort(), ['alarm', 'alert', 'device', 'event', 'lab', 'location', 'loss', 'milestone', 'numeric', 'score', 'setting', 'waveform']);
 });
 
 t.test('a numeric record with MDC term and UCUM unit is valid', async (t) => {

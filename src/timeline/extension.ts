@@ -1,0 +1,158 @@
+// The care timeline as a daemon extension, fed by canonical records: the encounter opening (first medical contact),
+// the first ECG a device sends, a troponin result (lab records by LOINC, never QC), GPS fixes against the YAML's
+// geofences, the crew's entries (milestones, pre-arrival alert) and the hospital's acknowledgement of the 12-lead
+// (…/cmd/timeline/ack on the uplink). Each milestone, once, is a `milestone` record with the intervals as they stand.
+// `ambulink timeline` reads it live (control method "timeline"). Works with no uplink; only the hospital's
+// acknowledgement needs one (or the crew enters it).
+import { isoMs } from '../core/clock.js';
+import type { CommandChannel, InboundCommand } from '../core/hospital-channel.js';
+import type { DaemonEnv, Extension } from '../daemon/context.js';
+import type { RecordGate } from '../daemon/record-gate.js';
+import { SCHEMA_VERSION, type CanonicalRecord, type EventRecord, type LabRecord, type LocationRecord } from '../schema/index.js';
+import { CREW_MILESTONES, PRE_ARRIVAL_ALERTS, type CrewMilestone, type PreArrivalAlert } from '../crew/crew-input.js';
+import { GeofenceTracker } from './geofence.js';
+import { TimelineFile } from './store.js';
+import { CareTimeline, type LiveInterval, type Milestone } from './timeline.js';
+import type { MilestoneRecord } from './types.js';
+
+const DRIVER = 'timeline';
+/** Troponin I and T, conventional and high-sensitivity (src/schema/codes/loinc.json). */
+export const TROPONIN_LOINC: ReadonlySet<string> = new Set(['10839-9', '89579-7', '6598-7', '67151-1']);
+
+export interface TimelineReport {
+  encounter: string | null;
+  milestones: Array<Omit<Milestone, 'atMs'> & { at: string }>;
+  intervals: LiveInterval[];
+}
+
+export class TimelineExtension implements Extension {
+  readonly name = 'timeline';
+  private timeline: CareTimeline | undefined;
+  private readonly file: TimelineFile;
+  private readonly fences: GeofenceTracker;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly env: DaemonEnv,
+    private readonly parts: { gate: RecordGate; commands: CommandChannel | undefined },
+  ) {
+    this.file = new TimelineFile(env.config.storage.dataDir);
+    this.fences = new GeofenceTracker(env.config.timeline.geofences);
+  }
+
+  async start(): Promise<void> {
+    const { config, bus, control, log } = this.env;
+    if (!config.timeline.enabled) return;
+    const encounter = this.parts.gate.encounter;
+    const restored = this.file.read(encounter);
+    if (restored.problem) log.warn(restored.problem);
+    this.timeline = new CareTimeline(config.timeline.targets, encounter, restored.milestones);
+    bus.on(this, 'record', (r) => this.onRecord(r));
+    control.register('timeline', () => this.report());
+    this.unsubscribe = this.parts.commands?.subscribe(`${this.env.topics.root}/cmd/timeline/ack`, (m) => this.onHospital(m));
+  }
+
+  async stop(): Promise<void> {
+    this.env.bus.removeListeners(this);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  report(): TimelineReport {
+    const t = this.timeline;
+    if (!t) return { encounter: null, milestones: [], intervals: [] };
+    return {
+      encounter: t.encounter ?? null,
+      milestones: t.list().map(({ atMs, ...m }) => ({ ...m, at: isoMs(atMs) })),
+      intervals: t.live(this.env.clock.wallMs()),
+    };
+  }
+
+  private onRecord(r: CanonicalRecord): void {
+    if (r.device === 'gateway' && r.kind === 'event') return this.onGatewayEvent(r);
+    if (r.device === 'gateway') return;
+    if ((r.kind === 'numeric' || r.kind === 'waveform') && r.metric.ref.startsWith('MDC_ECG_') && (r.kind === 'waveform' || r.value !== null)) {
+      if (!this.timeline?.has('first-ecg')) this.add({ milestone: 'first-ecg', atMs: Date.parse(r.observedAt), origin: 'device', by: r.device, detail: { metric: r.metric.ref } });
+    } else if (r.kind === 'lab') this.onLab(r);
+    else if (r.kind === 'location') this.onFix(r);
+  }
+
+  private onGatewayEvent(r: EventRecord): void {
+    const by = typeof r.detail?.by === 'string' ? r.detail.by : 'crew';
+    if (r.event === 'encounter.opened' || r.event === 'encounter.closed') {
+      // A new patient (or none): a new timeline. Contact is when the crew opened the encounter.
+      this.timeline = new CareTimeline(this.env.config.timeline.targets, this.parts.gate.encounter);
+      this.fences.reset();
+      if (r.event === 'encounter.opened') this.add({ milestone: 'first-medical-contact', atMs: Date.parse(r.observedAt), origin: 'crew', by: 'encounter.opened' });
+      else this.file.write(undefined, []);
+    } else if (r.event === 'crew.milestone') {
+      const milestone = r.detail?.milestone as CrewMilestone;
+      if (!(CREW_MILESTONES as readonly string[]).includes(milestone)) return;
+      const at = typeof r.detail?.at === 'string' ? r.detail.at : r.observedAt;
+      this.add({ milestone, atMs: Date.parse(at), origin: 'crew', by });
+    } else if (r.event === 'crew.pre_arrival_alert') {
+      const alert = r.detail?.alert as PreArrivalAlert;
+      if (!(PRE_ARRIVAL_ALERTS as readonly string[]).includes(alert)) return;
+      this.add({ milestone: 'pre-arrival-alert', atMs: Date.parse(r.observedAt), origin: 'crew', by, preArrival: alert });
+    }
+  }
+
+  private onLab(r: LabRecord): void {
+    if (r.qc || !TROPONIN_LOINC.has(r.test.loinc) || r.status === 'cancelled' || r.validity !== 'valid') return;
+    if (r.value === null && r.text === undefined) return;
+    this.add({
+      milestone: 'troponin-result',
+      atMs: Date.parse(r.observedAt),
+      origin: 'device',
+      by: r.device,
+      detail: { loinc: r.test.loinc, test: r.test.name, value: r.value ?? r.text ?? null, unit: r.unit?.ucum ?? null, flags: r.flags.join(' ') },
+    });
+  }
+
+  private onFix(r: LocationRecord): void {
+    if (r.validity !== 'valid' || r.fix === 'none' || r.lat === undefined || r.lon === undefined) return;
+    for (const e of this.fences.fix(r.lat, r.lon)) {
+      this.add({ milestone: e.milestone, atMs: Date.parse(r.observedAt), origin: 'gps', by: e.fence.id, detail: { geofence: e.fence.id, distanceM: e.distanceM } });
+    }
+  }
+
+  private onHospital(m: InboundCommand): void {
+    // A retained message is history the broker kept, not an acknowledgement just sent.
+    if (m.retain) return;
+    let by = 'hospital';
+    try {
+      const body: unknown = m.payload.length ? JSON.parse(m.payload.toString('utf8')) : {};
+      if (body && typeof body === 'object' && typeof (body as { by?: unknown }).by === 'string') by = (body as { by: string }).by.slice(0, 64) || by;
+    } catch {
+      this.env.log.warn({ topic: m.topic }, 'timeline: hospital acknowledgement is not JSON; taken as an acknowledgement without a name');
+    }
+    this.add({ milestone: '12-lead-acknowledged', atMs: this.env.clock.wallMs(), origin: 'hospital', by });
+  }
+
+  private add(m: Milestone): void {
+    const t = this.timeline;
+    if (!t || !Number.isFinite(m.atMs) || !t.add(m)) return;
+    this.file.write(t.encounter, t.list());
+    const { clock, config } = this.env;
+    const now = isoMs(clock.wallMs());
+    const record: MilestoneRecord = {
+      kind: 'milestone',
+      schema: SCHEMA_VERSION,
+      vehicle: config.vehicle.id,
+      device: 'gateway',
+      driver: DRIVER,
+      observedAt: isoMs(m.atMs),
+      receivedAt: now,
+      mono: clock.monoMs(),
+      milestone: m.milestone,
+      at: isoMs(m.atMs),
+      origin: m.origin,
+      by: m.by,
+      ...(m.preArrival ? { preArrival: m.preArrival } : {}),
+      ...(m.detail ? { detail: m.detail } : {}),
+      intervals: t.intervals(),
+    };
+    this.env.log.info({ milestone: m.milestone, origin: m.origin, by: m.by }, 'care timeline milestone');
+    this.parts.gate.ingest(record);
+  }
+}
