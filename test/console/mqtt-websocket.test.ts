@@ -1,0 +1,76 @@
+// The console's MQTT over WebSocket, without a browser: only a logged-in session gets a WebSocket, the CONNECT must
+// name that session's user, and the local broker's roles and ACLs hold (a consumer cannot publish a crew action; the
+// crew can, and the daemon acts on it).
+import https from 'node:https';
+import mqtt from 'mqtt';
+import t, { type Test } from 'tap';
+import { consoleSections, PASSWORDS } from '../helpers/console.js';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+
+async function vehicle(t: Test): Promise<TestDaemon> {
+  const dir = tempDir(t, 'ws-');
+  return startDaemon(t, consoleSections(dir), { dir });
+}
+
+function login(d: TestDaemon, username: string, password: string): Promise<{ status: number; cookie: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      { host: '127.0.0.1', port: d.controller.console!.port, path: '/api/login', method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, cookie: res.headers['set-cookie']?.[0]?.split(';')[0] }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ username, password }));
+  });
+}
+
+function connect(d: TestDaemon, cookie: string, username: string) {
+  return mqtt.connectAsync(`wss://127.0.0.1:${d.controller.console!.port}/mqtt`, {
+    username,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+    wsOptions: { headers: { cookie }, rejectUnauthorized: false },
+  });
+}
+
+t.test('login answers: wrong password 401, right password a Secure HttpOnly session cookie', async (t) => {
+  const d = await vehicle(t);
+  t.equal((await login(d, 'crew', 'nope')).status, 401);
+  t.equal((await login(d, 'mallory', PASSWORDS.crew)).status, 401);
+  const ok = await login(d, 'crew', PASSWORDS.crew);
+  t.equal(ok.status, 200);
+  t.match(ok.cookie, /^ambulink_console=[A-Za-z0-9_-]{40,}$/);
+});
+
+t.test('the CONNECT must name the logged-in user', async (t) => {
+  const d = await vehicle(t);
+  const { cookie } = await login(d, 'tablet', PASSWORDS.tablet);
+  await t.rejects(connect(d, cookie!, 'crew'), /Bad username or password|Not authorized/i, "a consumer's session cannot become the crew");
+  const ok = await connect(d, cookie!, 'tablet');
+  t.ok(ok.connected);
+  await ok.endAsync();
+});
+
+t.test('roles hold over the WebSocket: a consumer cannot send a crew action, the crew can', async (t) => {
+  const d = await vehicle(t);
+  const actions: string[] = [];
+  d.controller.local!.broker.onCrewAction((a) => actions.push(`${a.username}:${a.action}`));
+  const crewAction = 'ambulink/v1/TEST-1/crew/encounter/open';
+
+  const consumer = await connect(d, (await login(d, 'tablet', PASSWORDS.tablet)).cookie!, 'tablet');
+  let dropped = false;
+  consumer.on('close', () => (dropped = true));
+  consumer.publish(crewAction, '{}', { qos: 1 });
+  await waitFor(() => dropped, 'the broker to drop the consumer that published');
+
+  const crew = await connect(d, (await login(d, 'crew', PASSWORDS.crew)).cookie!, 'crew');
+  t.teardown(() => crew.endAsync());
+  await crew.publishAsync(crewAction, '{}', { qos: 1 });
+  await waitFor(() => actions.length > 0, 'the crew action');
+  t.same(actions, ['crew:encounter/open'], "only the crew's action reached the daemon");
+});
