@@ -1,6 +1,6 @@
 // One camera: the recorder (the one ffmpeg: capture, one encode, fMP4 segments + loopback stream for the live leg),
 // the segment collector (manifest), and the live leg. Recording comes first: nothing the live leg does can stop it.
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CameraConfig, EncoderName, VideoConfig } from '../config/schema.js';
 import type { GatewayKey } from '../core/gateway-key.js';
@@ -72,7 +72,7 @@ export class CameraPipeline {
         configErrorRetryMs: 60_000,
         prepare: () => this.prepareRun(),
         afterExit: () => this.afterRun(),
-        onSpawn: (pid) => writeFileSync(join(o.dir, PID_FILE), String(pid)),
+        pidFile: join(o.dir, PID_FILE),
       },
       o.log,
     );
@@ -91,6 +91,7 @@ export class CameraPipeline {
           outPort: o.live.outPort,
           log: o.log,
           now: o.now,
+          pidDir: o.dir,
         })
       : undefined;
   }
@@ -131,9 +132,11 @@ export class CameraPipeline {
     if (pid) process.kill(-pid, 'SIGKILL');
   }
 
-  /** Before each recorder start: no stray writer, everything on disk signed in, a name no earlier run used. */
+  /**
+   * Before each recorder start (a recorder an earlier daemon left has been ended by then: see pidFile): everything on
+   * disk signed in, a name no earlier run used.
+   */
   private async prepareRun(): Promise<void> {
-    await this.killStrayRecorder();
     await this.collector.sweep();
     // Segment names have one-second resolution: a restart within the same second would reuse the last name.
     await new Promise((r) => setTimeout(r, 1020 - (Date.now() % 1000)));
@@ -153,34 +156,7 @@ export class CameraPipeline {
   }
 
   private async afterRun(): Promise<void> {
-    try {
-      unlinkSync(join(this.o.dir, PID_FILE));
-    } catch {
-      /* not there */
-    }
     await this.collector.sweep();
-  }
-
-  /** A recorder left running by a daemon that was killed would keep writing here: end it first. */
-  private async killStrayRecorder(): Promise<void> {
-    const file = join(this.o.dir, PID_FILE);
-    if (!existsSync(file)) return;
-    const pid = Number(readFileSync(file, 'utf8'));
-    unlinkSync(file);
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      return; // gone
-    }
-    if (!Number.isInteger(pid) || pid <= 1 || !cmdline.includes(this.o.dir)) return; // the pid was reused by someone else
-    this.o.log.warn({ camera: this.id, pid }, 'ending a recorder left over from an earlier daemon');
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      process.kill(pid, 'SIGKILL');
-    }
-    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
   }
 
   health(): CameraHealth {

@@ -1,6 +1,7 @@
 // The live leg of one camera: the shaper (ffmpeg: copy, or re-encode at the rate the uplink allows) and the SRT
 // sender (srt-live-transmit as caller, reconnecting by itself). It reads the recorder's stream from loopback, so
 // restarting it for a new bitrate never touches the recording.
+import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { CameraConfig, EncoderName, VideoConfig } from '../config/schema.js';
 import { BitrateController, type LinkVerdict } from './bitrate-controller.js';
@@ -37,6 +38,8 @@ export interface LiveLegOptions {
   log: Logger;
   /** Monotonic ms (for the controller's hold times). */
   now: () => number;
+  /** Where the shaper's and sender's pid files are kept (the camera's directory). */
+  pidDir: string;
 }
 
 export class LiveLeg {
@@ -57,6 +60,7 @@ export class LiveLeg {
         ...common,
         name: `${o.camera.id}/live-shaper`,
         command: o.ffmpeg,
+        pidFile: join(o.pidDir, '.live-shaper.pid'),
         args: () => shaperArgs({ inPort: o.inPort, outPort: o.outPort, ...(this.transcoding ? { transcode: this.encodeAt(this.controller.kbps) } : {}) }),
         progress: true,
         startupMs: Math.max(20_000, o.stallMs),
@@ -68,6 +72,7 @@ export class LiveLeg {
         ...common,
         name: `${o.camera.id}/srt-sender`,
         command: o.srtLiveTransmit,
+        pidFile: join(o.pidDir, '.srt-sender.pid'),
         args: () =>
           srtSenderArgs({
             inPort: o.outPort,

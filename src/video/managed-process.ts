@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Backoff, type BackoffOptions } from '../core/backoff.js';
 import type { Logger } from '../core/logger.js';
+import { diesWithDaemon, endLeftover, removePidFile, writePidFile } from './child-lifetime.js';
 import { classify, RingBuffer, type Failure } from './diagnostics.js';
 import { ProgressParser, type Progress } from './progress.js';
 
@@ -31,6 +32,11 @@ export interface ProcessSpec {
   prepare?: () => Promise<void> | void;
   /** Runs after every exit, before the restart is scheduled (e.g. collect a partial segment). */
   afterExit?: (exit: ExitInfo) => Promise<void> | void;
+  /**
+   * The pid and start time of the running process are kept here; one an earlier daemon left (killed before it could
+   * end it) is ended before each start.
+   */
+  pidFile?: string;
   /** Called with the pid of each new process. */
   onSpawn?: (pid: number) => void;
   onStdoutLine?: (line: string) => void;
@@ -171,6 +177,7 @@ export class ManagedProcess {
   private async launch(): Promise<void> {
     this.setState('starting');
     try {
+      if (this.spec.pidFile) await endLeftover(this.spec.pidFile, this.log, KILL_GRACE_MS);
       await this.spec.prepare?.();
     } catch (err) {
       this.launching = false;
@@ -182,7 +189,8 @@ export class ManagedProcess {
     this.launching = false;
     if (this.stopping) return;
     const args = this.spec.args();
-    const child = spawn(this.spec.command, args, {
+    const run = diesWithDaemon(this.spec.command, args, this.log);
+    const child = spawn(run.command, run.args, {
       detached: true, // own process group: a signal to -pid reaches everything ffmpeg started
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, TZ: 'UTC' }, // -strftime names use local time: make it UTC
@@ -195,7 +203,10 @@ export class ManagedProcess {
     this.killReason = undefined;
     let resolveExited: () => void = () => undefined;
     this.exited = new Promise((r) => (resolveExited = r));
-    if (child.pid !== undefined) this.spec.onSpawn?.(child.pid);
+    if (child.pid !== undefined) {
+      if (this.spec.pidFile) writePidFile(this.spec.pidFile, child.pid, this.spec.name);
+      this.spec.onSpawn?.(child.pid);
+    }
     this.log.info({ proc: this.spec.name, pid: child.pid, argv: args.map(this.spec.redact).join(' ') }, 'process started');
 
     const parser = this.spec.progress ? new ProgressParser((p) => this.onProgress(p)) : undefined;
@@ -278,6 +289,7 @@ export class ManagedProcess {
     clearInterval(this.watchdog);
     // Whatever it started is ended with it (a stray helper must not keep the camera or a port).
     if (child.pid) signalGroup(-child.pid, 'SIGKILL');
+    if (this.spec.pidFile) removePidFile(this.spec.pidFile);
     const ranMs = Date.now() - this.spawnedAt;
     const reason = this.killReason ?? this.failure?.text ?? (code === 0 ? 'input ended' : `exit ${signal ?? code}`);
     this.lastExit = { code, signal, at: new Date().toISOString(), reason };

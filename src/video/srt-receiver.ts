@@ -2,6 +2,8 @@
 // listener mode, the received MPEG-TS counted and optionally written to a file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { silentLogger } from '../core/logger.js';
+import { diesWithDaemon } from './child-lifetime.js';
 
 export interface SrtReceiverOptions {
   srtLiveTransmit: string;
@@ -29,9 +31,9 @@ export class SrtReceiver {
     const q = [`mode=listener`, `latency=${this.o.latencyMs ?? 1200}`];
     if (this.o.passphrase) q.push(`passphrase=${this.o.passphrase}`, 'pbkeylen=32');
     this.out = this.o.outFile ? createWriteStream(this.o.outFile, { flags: 'a' }) : undefined;
-    const child = spawn(this.o.srtLiveTransmit, [...(this.o.prefixArgs ?? []), '-autoreconnect:yes', '-loglevel:warn', `srt://:${this.o.port}?${q.join('&')}`, 'file://con'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Dies with the process that started it (the demo, a test), however that ends.
+    const run = diesWithDaemon(this.o.srtLiveTransmit, [...(this.o.prefixArgs ?? []), '-autoreconnect:yes', '-loglevel:warn', `srt://:${this.o.port}?${q.join('&')}`, 'file://con'], silentLogger());
+    const child = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.on('data', (chunk: Buffer) => {
       this.bytes += chunk.length;
