@@ -1,7 +1,7 @@
 // `ambulink watch`: the latest value of everything, per device, redrawn in place once a second.
 import type { DeviceStatus } from '../../../drivers/sdk/supervisor.js';
 import { callDaemon, DaemonNotRunning, resolveSocket } from '../../control/client.js';
-import type { CanonicalRecord } from '../../schema/index.js';
+import type { CanonicalRecord, LabRecord } from '../../schema/index.js';
 import { EXIT, age } from '../output.js';
 
 type Latest = Record<string, Array<{ key: string; ageMs: number; record: CanonicalRecord }>>;
@@ -18,9 +18,9 @@ export function fitName(name: string, width = NAME_WIDTH): string {
   return `${(space > width / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
-/** A lab test's short display name when the test map gives one (LOINC long names do not fit a screen line). */
-function labName(test: { name: string }): string {
-  return 'shortName' in test && typeof test.shortName === 'string' && test.shortName ? test.shortName : fitName(test.name);
+/** A lab test's short display name (the test map's, else LOINC's SHORTNAME); LOINC long names do not fit a line. */
+function labName(test: LabRecord['test']): string {
+  return test.shortName ?? fitName(test.name);
 }
 
 /**
