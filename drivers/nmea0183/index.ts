@@ -1,4 +1,5 @@
-// nmea0183 — GPS/GNSS receivers: RMC, GGA and VTG from any talker, merged per epoch into `location` records.
+// nmea0183 — GPS/GNSS receivers: RMC, GGA, GNS, GLL, VTG, GSA, ZDA from any talker, merged per fix cycle into
+// `location` records.
 import { Type } from '@sinclair/typebox';
 import { framedDriver } from '../sdk/pipeline.js';
 import { NmeaDecoder } from './decoder.js';
@@ -9,7 +10,7 @@ export const NmeaOptions = Type.Object({}, { additionalProperties: false, descri
 
 export const nmea0183 = framedDriver({
   name: 'nmea0183',
-  summary: 'GPS/GNSS receiver, NMEA 0183 (RMC, GGA, VTG; any talker)',
+  summary: 'GPS/GNSS receiver, NMEA 0183 (RMC, GGA, GNS, GLL, VTG, GSA, ZDA; any talker)',
   optionsSchema: NmeaOptions,
   transports: ['serial', 'tcp-client', 'udp'],
   transportDefaults: { baudRate: 4800 },

@@ -87,11 +87,21 @@ function utcDate(year: number, month: number, day: number): number | undefined {
   return new Date(ms).getUTCDate() === day ? ms : undefined;
 }
 
+/** The date field seen last and its value: a receiver sends the same date all day, so it is converted once. */
+let lastDateField = '';
+let lastDateMs: number | undefined;
+
 /** RMC ddmmyy. Two-digit years: 80–99 → 19xx, else 20xx. */
 function rmcDate(ddmmyy: string | undefined): number | undefined {
-  if (!ddmmyy || !/^\d{6}$/.test(ddmmyy)) return undefined;
+  if (!ddmmyy) return undefined;
+  if (ddmmyy === lastDateField) return lastDateMs;
   const yy = Number(ddmmyy.slice(4, 6));
-  return utcDate(yy >= 80 ? 1900 + yy : 2000 + yy, Number(ddmmyy.slice(2, 4)), Number(ddmmyy.slice(0, 2)));
+  const ms = /^\d{6}$/.test(ddmmyy)
+    ? utcDate(yy >= 80 ? 1900 + yy : 2000 + yy, Number(ddmmyy.slice(2, 4)), Number(ddmmyy.slice(0, 2)))
+    : undefined;
+  lastDateField = ddmmyy;
+  lastDateMs = ms;
+  return ms;
 }
 
 /** The mode indicator of RMC/GLL/VTG, or GNS's per-constellation string (`AN`, `NNNN`): the first that has a fix. */
@@ -103,11 +113,18 @@ function modeOf(field: string | undefined): string | undefined {
 
 /** Parses a checksum-verified sentence body; other sentence types (GSV, TXT, proprietary …) give undefined. */
 export function parseSentence(body: string): ParsedSentence | undefined {
-  const f = body.split(',');
-  const address = f[0]!;
-  if (address.length !== 5 || address[0] === 'P') return undefined;
+  if (body.charCodeAt(5) !== 0x2c || body[0] === 'P') return undefined; // not a 5-letter address: proprietary …
+  const address = body.slice(0, 5);
   const type = address.slice(2);
   const talker = address.slice(0, 2);
+  if (type === 'GSA') {
+    // $xxGSA,M|A,fix mode 1|2|3,12 × SV,PDOP,HDOP,VDOP[,system id]: only the mode is used; several per cycle.
+    const m = body[7] === ',' && body[9] === ',' ? body[8] : undefined;
+    const fix: FixPart = m === '1' || m === '2' || m === '3' ? { fixMode: Number(m) as 1 | 2 | 3 } : {};
+    return { address, talker, type, fix };
+  }
+  if (type === 'GSV') return undefined; // the most frequent sentence, and nothing of the fix in it
+  const f = body.split(',');
   let fix: FixPart;
   switch (type) {
     case 'RMC':
@@ -163,12 +180,6 @@ export function parseSentence(body: string): ParsedSentence | undefined {
       // $xxVTG,course true,T,course mag,M,speed kn,N,speed km/h,K[,mode]
       fix = { courseTrue: num(f[1]), speedKnots: num(f[5]), speedKmh: num(f[7]), mode: modeOf(f[9]) };
       break;
-    case 'GSA': {
-      // $xxGSA,M|A,fix mode 1|2|3,12 × SV,PDOP,HDOP,VDOP[,system id]
-      const m = f[2];
-      fix = m === '1' || m === '2' || m === '3' ? { fixMode: Number(m) as 1 | 2 | 3 } : {};
-      break;
-    }
     case 'ZDA':
       // $xxZDA,time,dd,mm,yyyy,tz hours,tz minutes (the date is UTC; the zone fields only describe local time)
       fix = {
