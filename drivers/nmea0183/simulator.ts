@@ -7,6 +7,7 @@ import { packageRoot } from '../../src/core/paths.js';
 import { openSimPort } from '../sdk/sim-port.js';
 import { flagParam, numberParam, type SimulatorDefinition } from '../sdk/simulator.js';
 import { nmeaChecksum } from './framer.js';
+import { parseTimeOfDay } from './sentences.js';
 
 export const DEFAULT_LOG = 'fixtures/nmea0183/bt451.log';
 /** Pause used where the log gives no usable time step (no-fix epochs, jumps between recording sessions). */
@@ -19,27 +20,24 @@ export interface ReplayEpoch {
   stepMs: number;
 }
 
-function timeOf(body: string): string | undefined {
+/** The cycle time of a position sentence as the decoder reads it (ms of the UTC day; -1 when empty), else undefined. */
+function timeOf(body: string): number | undefined {
   const f = body.split(',');
   const type = f[0]!.slice(2);
-  if (type === 'RMC' || type === 'GGA') return f[1] ?? '';
-  return undefined;
-}
-
-function secondsOfDay(t: string): number | undefined {
-  if (!/^\d{6}(\.\d+)?$/.test(t)) return undefined;
-  return Number(t.slice(0, 2)) * 3600 + Number(t.slice(2, 4)) * 60 + Number(t.slice(4));
+  const field = type === 'RMC' || type === 'GGA' || type === 'GNS' ? f[1] : type === 'GLL' ? f[5] : undefined;
+  if (field === undefined && type !== 'GLL') return undefined;
+  return parseTimeOfDay(field) ?? -1;
 }
 
 /** Splits a log into epochs the way a receiver emits them, with the pause the log implies after each. */
 export function epochsOf(text: string): ReplayEpoch[] {
-  const epochs: Array<{ bodies: string[]; time: string | undefined; types: Set<string> }> = [];
+  const epochs: Array<{ bodies: string[]; time: number | undefined; types: Set<string> }> = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line.startsWith('$')) continue;
     const star = line.lastIndexOf('*');
     const body = line.slice(1, star > 0 ? star : undefined);
-    const type = body.split(',', 1)[0]!.slice(2);
+    const type = body.split(',', 1)[0]!; // the address: GPGGA and GLGGA of one second are one epoch
     const time = timeOf(body);
     const cur = epochs[epochs.length - 1];
     const timed = time !== undefined;
@@ -55,9 +53,9 @@ export function epochsOf(text: string): ReplayEpoch[] {
   }
   return epochs.map((e, i) => {
     const next = epochs[i + 1];
-    const a = e.time !== undefined ? secondsOfDay(e.time) : undefined;
-    const b = next?.time !== undefined ? secondsOfDay(next.time) : undefined;
-    const delta = a !== undefined && b !== undefined ? (b - a) * 1000 : undefined;
+    const a = e.time !== undefined && e.time >= 0 ? e.time : undefined;
+    const b = next?.time !== undefined && next.time >= 0 ? next.time : undefined;
+    const delta = a !== undefined && b !== undefined ? b - a : undefined;
     return { bodies: e.bodies, stepMs: delta !== undefined && delta > 0 && delta <= 5000 ? delta : DEFAULT_STEP_MS };
   });
 }
@@ -85,6 +83,7 @@ export function retime(body: string, now: Date): string {
       set(9, ddmmyy(now));
       break;
     case 'GGA':
+    case 'GNS':
       set(1, hhmmss(now));
       break;
     case 'GLL':

@@ -1,6 +1,6 @@
 // Load for the benchmark: virtual GPS receivers whose bytes go through the real nmea0183 framer and decoder and the
 // canonical-record validator, as in the daemon (decode → validate), at a chosen rate or as fast as the pipeline takes
-// them. The epochs come from the gpsd capture shipped as a fixture (RMC, GGA, VTG: what the decoder merges), with
+// them. The epochs come from the gpsd capture shipped as a fixture (its cycles, as the simulator cuts them), with
 // increasing times so that every epoch is a new fix.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
