@@ -11,6 +11,7 @@ import { demoSetpointCommand } from './commands/demo-setpoint.js';
 import { runDaemon } from './commands/run.js';
 import { simCommand, simHelp } from './commands/sim.js';
 import { outboxCommand } from './commands/outbox.js';
+import { handoverDeadLettersCommand, handoverReleaseCommand, handoverStatusCommand } from './commands/handover.js';
 import { devicesCommand, statusCommand } from './commands/status.js';
 import { videoStatusCommand, videoVerifyCommand } from './commands/video.js';
 import { tailCommand } from './commands/tail.js';
@@ -87,6 +88,27 @@ program
   .option('--json', 'machine-readable output (with every stream and its last seq)')
   .option(...socketOption)
   .action(async (o) => exitWith(await outboxCommand(o)));
+
+const handover = program.command('handover').description("handover to the hospital's systems (HL7 v2 over MLLP, FHIR): per destination");
+handover
+  .command('status')
+  .description('per destination: link, queued, oldest, last ACK, parked, dead-lettered (exit 1 if one needs attention)')
+  .option('--json', 'machine-readable output')
+  .option(...socketOption)
+  .action(async (o) => exitWith(await handoverStatusCommand(o)));
+handover
+  .command('release <destination>')
+  .description('un-park a destination: its parked message is sent again, first, with a fresh retry count')
+  .option(...socketOption)
+  .action(async (d: string, o) => exitWith(await handoverReleaseCommand(d, o)));
+handover
+  .command('dead-letters <destination>')
+  .description('messages the destination refused for good (HL7 AR/CR, HTTP 4xx): kept on disk for an operator')
+  .option('--limit <n>', 'at most this many, oldest first', '100')
+  .option('--body', 'print each message as it was sent')
+  .option('--json', 'machine-readable output (with the bodies)')
+  .option(...socketOption)
+  .action(async (d: string, o) => exitWith(await handoverDeadLettersCommand(d, o)));
 
 program
   .command('tail')

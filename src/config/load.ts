@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 import { findDriver } from '../../drivers/index.js';
+import { findKind } from '../handover/kinds.js';
 import { VehicleConfigSchema, type VehicleConfig } from './schema.js';
 
 export interface ConfigProblem {
@@ -78,7 +79,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   if (problems.length > 0) {
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new ConfigError(problems);
+    throw new ConfigError(problems.map((p) => namingDestination(p, data)));
   }
   const config = data as VehicleConfig;
   resolvePaths(config, dirname(resolve(file)));
@@ -121,6 +122,15 @@ function ancestorPath(chain: readonly unknown[]): Array<string | number> {
   return segs;
 }
 
+/** A problem inside a handover destination says which one, by name: "destinations[2]" is hard to find in a long file. */
+function namingDestination(p: ConfigProblem, data: unknown): ConfigProblem {
+  const m = /^handover\.destinations\[(\d+)\]/.exec(p.path);
+  if (!m) return p;
+  const list = (data as { handover?: { destinations?: unknown[] } }).handover?.destinations;
+  const name = (list?.[Number(m[1])] as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' ? { ...p, message: `destination "${name}": ${p.message}` } : p;
+}
+
 /** Relative file references are relative to the YAML file, so a config directory can be moved as a whole. */
 function resolvePaths(config: VehicleConfig, base: string): void {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
@@ -141,6 +151,7 @@ function resolvePaths(config: VehicleConfig, base: string): void {
     const tls = uplink.tls;
     if (tls) for (const k of ['ca', 'cert', 'key', 'passphraseFile'] as const) if (tls[k]) tls[k] = abs(tls[k]);
   }
+  for (const destination of config.handover?.destinations ?? []) findKind(destination.kind)?.resolvePaths?.(destination, abs);
 }
 
 /** ajv also reports the `if` that selected a failing `then`, and `allOf`/`anyOf` wrappers: noise for a reader. */
@@ -349,6 +360,7 @@ function semanticProblems(config: VehicleConfig, doc: Document, file: string, at
       hint: 'give both cert and key for mutual TLS, or neither',
     });
   }
+  problems.push(...handoverProblems(config, doc, file, at));
   if (config.uplink?.passwordFile && !config.uplink.username) {
     problems.push({ file, ...position(nodeAt(doc, ['uplink', 'passwordFile']), at), path: 'uplink.passwordFile', message: 'a password without a username', hint: 'add uplink.username' });
   }
@@ -358,5 +370,38 @@ function semanticProblems(config: VehicleConfig, doc: Document, file: string, at
   if (config.console.enabled && !config.localBroker.enabled) {
     problems.push({ file, ...position(nodeAt(doc, ['console']), at), path: 'console', message: 'the console logs in with the local broker users and reads live data from it', hint: 'enable localBroker, or disable console' });
   }
+  return problems;
+}
+
+/** Handover destinations: names unique, and what each kind checks beyond its schema (files readable, pairs complete). */
+function handoverProblems(config: VehicleConfig, doc: Document, file: string, at: At): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const base = dirname(resolve(file));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const seen = new Map<string, number>();
+  (config.handover?.destinations ?? []).forEach((destination, i) => {
+    const first = seen.get(destination.name);
+    if (first !== undefined) {
+      problems.push({
+        file,
+        ...position(nodeAt(doc, ['handover', 'destinations', i, 'name']), at),
+        path: `handover.destinations[${i}].name`,
+        message: `the name is used twice (also handover.destinations[${first}])`,
+        hint: 'destination names must be unique: each has its own queue',
+      });
+    } else seen.set(destination.name, i);
+    for (const p of findKind(destination.kind)?.check?.(destination, abs) ?? []) {
+      const full: Array<string | number> = ['handover', 'destinations', i, ...p.path];
+      let depth = full.length;
+      while (depth > 3 && !nodeAt(doc, full.slice(0, depth))) depth--;
+      problems.push({
+        file,
+        ...position(nodeAt(doc, full.slice(0, depth)), at),
+        path: dotted(full),
+        message: p.message,
+        ...(p.hint ? { hint: p.hint } : {}),
+      });
+    }
+  });
   return problems;
 }

@@ -4,6 +4,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { drivers } from '../../drivers/index.js';
 import { TRANSPORT_TYPES, transportSchemas } from '../../drivers/sdk/transports/config.js';
 import { EarlyWarningSection, TimelineSection } from './clinical.js';
+import { HandoverSection, type HandoverConfig } from '../handover/config-schema.js';
 
 export const SCHEMA_ID = 'https://ambulink.invalid/schema/vehicle.schema.json';
 
@@ -425,6 +426,7 @@ export const VehicleConfigSchema = Type.Object(
     uplink: Type.Optional(UplinkSection),
     earlyWarning: EarlyWarningSection,
     timeline: TimelineSection,
+    handover: Type.Optional(HandoverSection),
   },
   { additionalProperties: false, $id: SCHEMA_ID, title: 'ambulink vehicle configuration' },
 );
@@ -438,8 +440,9 @@ export type OutboxConfig = Static<typeof OutboxSection>;
 export type UplinkConfig = Static<typeof UplinkSection>;
 
 /** The typed view of a validated config. Transport and options are narrowed by the driver that reads them. */
-export interface VehicleConfig extends Omit<Static<typeof VehicleConfigSchema>, 'devices'> {
+export interface VehicleConfig extends Omit<Static<typeof VehicleConfigSchema>, 'devices' | 'handover'> {
   devices: DeviceConfig[];
+  handover?: HandoverConfig;
 }
 
 export interface DeviceConfig {

@@ -18,6 +18,7 @@ import { TimelineExtension } from '../timeline/extension.js';
 import { SetpointService } from '../setpoints/service.js';
 import { OutboxExtension, type Outbox } from '../outbox/index.js';
 import { UplinkExtension, type Uplink } from '../uplink/index.js';
+import { HandoverExtension } from '../handover/extension.js';
 import { ControlApi } from './control-api.js';
 import type { DaemonEnv, DaemonEvents, Extension } from './context.js';
 import { DeviceManager } from './device-manager.js';
@@ -59,6 +60,7 @@ export class Controller {
   uplink: UplinkExtension | undefined;
   /** The crew console (HTTPS on the vehicle LAN), when configured. */
   console: ConsoleExtension | undefined;
+  handover: HandoverExtension | undefined;
 
   constructor(private readonly options: ControllerOptions) {}
 
@@ -96,6 +98,8 @@ export class Controller {
     this.earlyWarning = new EarlyWarningExtension(env, { latest: this.latest, gate: this.gate });
     this.timeline = new TimelineExtension(env, { gate: this.gate, commands: hospital.commands });
     this.audit = new AuditService(env, config.audit, hospital.publisher);
+    const encounter = this.encounter;
+    this.handover = new HandoverExtension(env, { ingest: this.gate.ingest, encounter: () => encounter.encounter });
     const devices = this.devices;
     this.setpoints = config.setpoints.enabled
       ? new SetpointService(env, config.setpoints, {
@@ -126,6 +130,7 @@ export class Controller {
       this.timeline,
       this.audit,
       ...(this.setpoints ? [this.setpoints] : []),
+      this.handover,
       this.video,
       this.console,
       this.devices,

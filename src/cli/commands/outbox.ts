@@ -1,6 +1,7 @@
 // `ambulink outbox`: what waits for the hospital, per priority class, and the state of the link.
 import type { OutboxStats, StreamInfo } from '../../outbox/index.js';
 import type { LinkStats } from '../../uplink/index.js';
+import type { HandoverReport } from '../../handover/extension.js';
 import { callDaemon, DaemonError, DaemonNotRunning, resolveSocket } from '../../control/client.js';
 import { EXIT, age, fail, table } from '../output.js';
 
@@ -26,7 +27,7 @@ async function ask<T>(socket: string, method: string): Promise<T | undefined> {
   }
 }
 
-export function renderOutbox(o: OutboxReport, link: LinkStats | undefined, nowMs = Date.now()): string {
+export function renderOutbox(o: OutboxReport, link: LinkStats | undefined, nowMs = Date.now(), handover?: HandoverReport): string {
   const lines: string[] = [];
   lines.push(
     `outbox  ${o.state.toUpperCase()}${o.error ? ` (${o.error})` : ''} — ${count(o.records)} record(s), ${bytes(o.bytes)} of ${bytes(o.maxBytes)}` +
@@ -43,6 +44,13 @@ export function renderOutbox(o: OutboxReport, link: LinkStats | undefined, nowMs
     );
   } else {
     lines.push('link    no uplink running');
+  }
+  // The handover queues are not the outbox's, but what they refused is loss to the hospital's systems: shown here too.
+  for (const d of handover?.destinations ?? []) {
+    lines.push(
+      `handover ${d.name} (${d.kind}): ${count(d.queued)} queued, ${count(d.deadLettered)} dead-lettered${d.parked ? ', PARKED' : ''}; link ${d.link}` +
+        `${d.deadLettered > 0 ? ` — ambulink handover dead-letters ${d.name}` : ''}`,
+    );
   }
   lines.push('');
   lines.push(
@@ -69,8 +77,9 @@ export async function outboxCommand(opts: { json?: boolean; socket?: string }): 
   const o = await ask<OutboxReport>(socket, 'outbox');
   if (!o) fail('this daemon runs no outbox: no uplink is configured in its vehicle file (uplink: url: …)');
   const link = await ask<LinkStats>(socket, 'uplink');
-  if (opts.json) process.stdout.write(`${JSON.stringify({ ...o, link: link ?? null }, null, 2)}\n`);
-  else process.stdout.write(`${renderOutbox(o, link)}\n`);
+  const handover = await ask<HandoverReport>(socket, 'handover');
+  if (opts.json) process.stdout.write(`${JSON.stringify({ ...o, link: link ?? null, handover: handover ?? null }, null, 2)}\n`);
+  else process.stdout.write(`${renderOutbox(o, link, Date.now(), handover)}\n`);
   // Exit 1 when something needs attention: storage not writable, a quota exceeded, or the link down.
   return o.state === 'ok' && !o.overQuota && link?.state === 'connected' ? EXIT.ok : EXIT.failure;
 }
