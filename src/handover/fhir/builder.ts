@@ -4,7 +4,10 @@
 //
 // An update cycle of a device ends when one of its metrics repeats (the device started its next cycle), when the
 // encounter changes, or `cycleMs` after it began (tick). Records outside an encounter belong to no patient and are
-// not handed over; nor are QC results (never a patient's), alarms (they travel on the MQTT uplink and in HL7 R40).
+// not handed over; nor are QC results (never a patient's). Alarms, early-warning scores and their alerts, and the care
+// timeline's milestones go into the handover document, not into the cycles (they travel live on the MQTT uplink, and
+// alarms in HL7 R40). The document is built when the vehicle arrives (milestone arrived-hospital) or, failing that,
+// when the crew closes the encounter.
 import type { Bundle, DeviceMetric, Observation } from 'fhir/r4.js';
 import type { Encounter } from '../../encounter/encounter.js';
 import type {
@@ -12,6 +15,7 @@ import type {
   DeviceIdentity,
   EventRecord,
   LabRecord,
+  MilestoneRecord,
   NumericRecord,
   SettingRecord,
   WaveformRecord,
@@ -20,7 +24,7 @@ import { mdcTerm } from '../../schema/index.js';
 import type { HandoverBuilder, HandoverMessage } from '../destination.js';
 import { messageOf, transactionBundle } from './bundle.js';
 import { deviceRoleOf, pressureMemberOf, type PressureFamily } from './codes.js';
-import { HandoverSummary, type SetpointApplied } from './summary.js';
+import { findingOf, HandoverSummary, type SetpointApplied } from './summary.js';
 import { handoverDocument } from './document.js';
 import type { FhirOptions } from './options.js';
 import {
@@ -64,9 +68,6 @@ interface Cycle {
   readonly keys: Set<string>;
 }
 
-/** The events that end an encounter's handover: the crew closing it, or the care timeline's arrival milestone. */
-const HANDOVER_EVENTS = new Set(['encounter.closed', 'timeline.arrived_at_hospital']);
-
 export class FhirBuilder implements HandoverBuilder {
   private readonly cycles = new Map<string, Cycle>();
   private readonly identities = new Map<string, DeviceIdentity>();
@@ -94,6 +95,18 @@ export class FhirBuilder implements HandoverBuilder {
         return this.onCycleRecord(record, nowMs);
       case 'waveform':
         return this.options.waveforms ? this.onCycleRecord(record, nowMs) : [];
+      case 'milestone':
+        return this.onMilestone(record, nowMs);
+      case 'score':
+        if (record.encounter) this.summaryOf(record.encounter).scores.set(record.score, record);
+        return [];
+      case 'alert':
+      case 'alarm': {
+        const finding = record.encounter ? findingOf(record) : undefined;
+        const findings = finding ? this.summaryOf(record.encounter!).findings : undefined;
+        if (finding && !findings!.has(finding.key)) findings!.set(finding.key, finding.text);
+        return [];
+      }
       default:
         return [];
     }
@@ -133,9 +146,16 @@ export class FhirBuilder implements HandoverBuilder {
       if (applied) this.summaryOf(encounterId).setpoints.push(applied);
       return [];
     }
-    if (record.event.startsWith('timeline.')) this.summaryOf(encounterId).milestones.push({ event: record.event, at: record.observedAt });
-    if (!HANDOVER_EVENTS.has(record.event) || this.handedOver.has(encounterId)) return [];
+    if (record.event !== 'encounter.closed' || this.handedOver.has(encounterId)) return [];
     return this.handOver(encounterId, record.observedAt, nowMs);
+  }
+
+  private onMilestone(record: MilestoneRecord, nowMs: number): HandoverMessage[] {
+    if (!record.encounter) return [];
+    this.encounterOf(record.encounter);
+    this.summaryOf(record.encounter).milestones.push(record);
+    if (record.milestone !== 'arrived-hospital' || this.handedOver.has(record.encounter)) return [];
+    return this.handOver(record.encounter, record.at, nowMs);
   }
 
   private onCycleRecord(record: CycleRecord, nowMs: number): HandoverMessage[] {

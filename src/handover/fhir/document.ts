@@ -69,11 +69,21 @@ export function handoverDocument(input: HandoverInput): Bundle {
         ...(patientData.heightCm !== undefined ? [`Height: ${patientData.heightCm} cm`] : []),
       ]
     : [];
+  const lastMilestone = summary.milestones[summary.milestones.length - 1];
   const times = [
-    ...(patientData ? [`First contact (encounter opened by ${patientData.openedBy}): ${patientData.openedAt}`] : []),
-    ...summary.milestones.map((m) => `${m.event.slice('timeline.'.length).replace(/_/g, ' ')}: ${m.at}`),
+    ...(patientData ? [`Encounter opened by ${patientData.openedBy}: ${patientData.openedAt}`] : []),
+    ...summary.milestones.map((m) => `${m.milestone.replace(/-/g, ' ')}: ${m.at} (${m.origin} ${m.by})`),
+    ...(lastMilestone?.intervals ?? []).flatMap((i) =>
+      i.ms === null ? [] : [`${i.name.replace(/-/g, ' ')}: ${Math.round(i.ms / 60_000)} min${i.targetMs !== undefined ? ` (target ${Math.round(i.targetMs / 60_000)} min, ${i.met ? 'met' : 'missed'})` : ''}`],
+    ),
     `Handover: ${at}`,
   ];
+  const complaint = summary.milestones.flatMap((m) => (m.preArrival ? [`Pre-arrival alert: ${m.preArrival.toUpperCase()} (${m.at}, ${m.by})`] : []));
+  const scores = [...summary.scores.values()].map((r) =>
+    r.status === 'complete'
+      ? `${r.score.toUpperCase()}: ${r.value}${r.band ? ` (${r.band})` : ''} at ${r.observedAt}`
+      : `${r.score.toUpperCase()}: incomplete (missing ${[...r.missing, ...r.stale].join(', ') || 'inputs'}) at ${r.observedAt}`,
+  );
   const treatment = [
     ...settings.map((s) => `Ventilator setting ${observationLine(s.resource)}`),
     ...summary.setpoints.map(
@@ -86,9 +96,9 @@ export function handoverDocument(input: HandoverInput): Bundle {
   const sections: CompositionSection[] = [
     section(ATMIST_TITLES[0], ageSex, [input.patient]),
     section(ATMIST_TITLES[1], times),
-    section(ATMIST_TITLES[2], []),
-    section(ATMIST_TITLES[3], []),
-    section(ATMIST_TITLES[4], vitals.map((v) => observationLine(v.resource)), vitals),
+    section(ATMIST_TITLES[2], complaint),
+    section(ATMIST_TITLES[3], [...summary.findings.values()]),
+    section(ATMIST_TITLES[4], [...vitals.map((v) => observationLine(v.resource)), ...scores], vitals),
     section(ATMIST_TITLES[5], treatment, settings),
     section(ATMIST_TITLES[6], [`Arrived at hospital: ${at}`]),
     ...(vitals.length ? [section('Vital signs', vitals.map((v) => observationLine(v.resource)), vitals, IPS.vitals)] : []),

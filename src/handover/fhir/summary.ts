@@ -1,6 +1,8 @@
-// What the handover document needs of an encounter, gathered as its cycles are sent: the latest vital signs, the
-// ventilator's latest settings, every lab result, the devices, the setpoints applied and the care-timeline milestones.
+// What the handover document needs of an encounter, gathered as its records pass: the latest vital signs, the
+// ventilator's latest settings, every lab result, the devices, the setpoints applied, the care-timeline milestones,
+// the latest early-warning scores, and the findings (score alerts, high-priority physiological alarms).
 import type { Device, DeviceMetric, Observation } from 'fhir/r4.js';
+import type { AlarmRecord, AlertRecord, MilestoneRecord, ScoreRecord } from '../../schema/index.js';
 import type { Prepared } from './resources.js';
 
 export interface SetpointApplied {
@@ -34,7 +36,10 @@ export class HandoverSummary {
   readonly settings = new Map<string, Prepared<Observation>>();
   readonly labs: Prepared<Observation>[] = [];
   readonly setpoints: SetpointApplied[] = [];
-  readonly milestones: Array<{ event: string; at: string }> = [];
+  readonly milestones: MilestoneRecord[] = [];
+  readonly scores = new Map<string, ScoreRecord>();
+  /** By alarm id (an alarm repeats while active) or by alert time. */
+  readonly findings = new Map<string, string>();
 
   /** Keeps the latest value per device and code of vital signs and settings, and every lab result. */
   note(role: ObservationRole, obs: Prepared<Observation>, device: string): void {
@@ -45,4 +50,11 @@ export class HandoverSummary {
     const had = into.get(key);
     if (!had || timeOf(had.resource) <= timeOf(obs.resource)) into.set(key, obs);
   }
+}
+
+/** A finding for the "Injuries or findings" section, in words, with the key that makes a repeat the same finding. */
+export function findingOf(r: AlertRecord | AlarmRecord): { key: string; text: string } | undefined {
+  if (r.kind === 'alert') return { key: `alert:${r.score}:${r.observedAt}`, text: `${r.observedAt}: ${r.text}` };
+  if (r.category !== 'physiological' || r.priority !== 'high' || r.state !== 'active') return undefined;
+  return { key: `alarm:${r.device}:${r.alarmId}`, text: `${r.observedAt}: ${r.device} alarm: ${r.text}` };
 }

@@ -7,7 +7,7 @@ import type { HandoverMessage } from '../../../src/handover/destination.js';
 import { FhirBuilder, type FhirProblem } from '../../../src/handover/fhir/builder.js';
 import { ATMIST_TITLES } from '../../../src/handover/fhir/document.js';
 import { validateFhirBundle } from '../../../src/handover/fhir/validate.js';
-import { bloodGas, ENCOUNTER, event, monitorCycle, T0, VEHICLE, ventilatorCycle } from './records.js';
+import { alarm, bloodGas, ENCOUNTER, event, milestone, monitorCycle, news2, news2Alert, T0, VEHICLE, ventilatorCycle } from './records.js';
 
 t.test('encounter closed → open cycles, finished Encounter, ATMIST document', async (t) => {
   const problems: FhirProblem[] = [];
@@ -52,7 +52,7 @@ t.test('encounter closed → open cycles, finished Encounter, ATMIST document', 
   t.same(titles?.slice(7), ['Vital signs', 'Results', 'Medical devices'], 'then the IPS sections that apply');
   const text = (i: number): string => composition.section?.[i]?.text?.div ?? '';
   t.match(text(0), /Sex: male.*Age band: older-adult.*Weight: 82 kg/);
-  t.match(text(1), /First contact.*2026-11-25T09:55:00.000Z.*Handover: 2026-11-25T10:00:08.000Z/);
+  t.match(text(1), /Encounter opened by crew:medic1: 2026-11-25T09:55:00.000Z.*Handover: 2026-11-25T10:00:08.000Z/);
   t.match(text(4), /Heart rate: 96 \/min/, 'the latest heart rate, not the first');
   t.notMatch(text(4), /Heart rate: 120/);
   t.match(text(4), /Blood pressure panel.*142\/86 \(105\) mm\[Hg\]/);
@@ -68,4 +68,42 @@ t.test('encounter closed → open cycles, finished Encounter, ATMIST document', 
   t.same(refs.filter((r) => !urls.has(r)), [], 'every reference resolves inside the document');
 
   t.same(b.onRecord(event('encounter.closed', closedAt + 1, { encounter: ENCOUNTER.id }), closedAt + 1).filter((m) => m.type === 'document'), [], 'one document per encounter');
+});
+
+t.test('arrival milestone → document with the timeline, the complaint, findings and scores', async (t) => {
+  const problems: FhirProblem[] = [];
+  const b = new FhirBuilder(
+    { cycleMs: 5000, waveforms: false, identifierSystem: 'urn:ambulink' },
+    { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => problems.push(p) },
+  );
+  const contact = T0 - 20 * 60_000;
+  b.onRecord(milestone('first-medical-contact', contact), contact);
+  b.onRecord(milestone('pre-arrival-alert', T0 - 60_000, { preArrival: 'stemi' }), T0 - 60_000);
+  for (const r of monitorCycle(T0)) b.onRecord(r, T0);
+  b.onRecord(news2(T0, 4, 'low'), T0);
+  b.onRecord(news2(T0 + 1000, 7, 'high'), T0 + 1000);
+  b.onRecord(news2Alert(T0 + 1000, 'low', 'high'), T0 + 1000);
+  b.onRecord(alarm(T0 + 1500, 'mon-vt', 'V-TACH <script>'), T0 + 1500);
+  b.onRecord(alarm(T0 + 2500, 'mon-vt', 'V-TACH <script>'), T0 + 2500);
+  b.onRecord(alarm(T0 + 1600, 'mon-spo2lo', 'SpO2 low', 'medium'), T0 + 1600);
+  const arrived = T0 + 3000;
+  const out = b.onRecord(
+    milestone('arrived-hospital', arrived, { origin: 'gps', by: 'fence-er', intervals: [{ name: 'contact-to-arrival', ms: arrived - contact }] }),
+    arrived,
+  );
+  t.same(problems, []);
+  t.same(out.map((m) => m.type), ['transaction', 'transaction', 'document']);
+  const doc = JSON.parse(out[2]!.body) as Bundle;
+  t.same(validateFhirBundle(doc).errors, []);
+  const composition = doc.entry?.[0]?.resource as Composition;
+  const text = (i: number): string => composition.section?.[i]?.text?.div ?? '';
+  t.match(text(1), /first medical contact: 2026-11-25T09:40:00.000Z \(crew medic1\).*arrived hospital: 2026-11-25T10:00:03.000Z \(gps fence-er\).*contact to arrival: 20 min/);
+  t.match(text(2), /Pre-arrival alert: STEMI/);
+  t.match(text(3), /NEWS2 rose from low to high/);
+  t.match(text(3), /mon alarm: V-TACH &lt;script&gt;/, 'escaped');
+  t.equal(text(3).split('V-TACH').length, 2, 'an alarm repeating while active is one finding');
+  t.notMatch(text(3), /SpO2 low/, 'medium-priority alarms are not findings');
+  t.match(text(4), /NEWS2: 7 \(high\)/, 'the latest score');
+  t.notMatch(text(4), /NEWS2: 4/);
+  t.same(b.onRecord(event('encounter.closed', arrived + 60_000, { encounter: ENCOUNTER.id }), arrived + 60_000), [], 'closing after arrival sends no second document');
 });

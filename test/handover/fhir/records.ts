@@ -4,6 +4,10 @@
 import type { Encounter } from '../../../src/encounter/encounter.js';
 import {
   SCHEMA_VERSION,
+  type AlarmRecord,
+  type AlertRecord,
+  type MilestoneRecord,
+  type ScoreRecord,
   loincTest,
   mdcTerm,
   mdcUnit,
@@ -113,4 +117,20 @@ export function bloodGas(atMs: number): LabRecord[] {
 
 export function event(event: string, atMs: number, detail: Record<string, unknown>, device = 'gateway'): EventRecord {
   return { kind: 'event', ...envelope(device, 'ambulink', atMs), event, detail };
+}
+
+export function milestone(name: MilestoneRecord['milestone'], atMs: number, extra: Partial<MilestoneRecord> = {}): MilestoneRecord {
+  return { kind: 'milestone', ...envelope('gateway', 'timeline', atMs), milestone: name, at: iso(atMs), origin: 'crew', by: 'medic1', intervals: [], ...extra };
+}
+
+export function news2(atMs: number, value: number, band: 'low' | 'medium' | 'high'): ScoreRecord {
+  return { kind: 'score', ...envelope('gateway', 'ews', atMs), score: 'news2', status: 'complete', value, band, components: [], missing: [], stale: [] };
+}
+
+export function news2Alert(atMs: number, from: 'low' | 'medium', to: 'medium' | 'high'): AlertRecord {
+  return { kind: 'alert', ...envelope('gateway', 'ews', atMs), score: 'news2', from, to, value: 7, status: 'complete', priority: 'high', text: `NEWS2 rose from ${from} to ${to} (7)` };
+}
+
+export function alarm(atMs: number, alarmId: string, text: string, priority: AlarmRecord['priority'] = 'high'): AlarmRecord {
+  return { kind: 'alarm', ...envelope('mon', 'ge-s5', atMs), alarmId, text, priority, category: 'physiological', state: 'active' };
 }
