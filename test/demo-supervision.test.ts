@@ -1,5 +1,5 @@
-// `ambulink demo` supervises its daemon as systemd would: kill -9 of the daemon → restarted (with a delay) and said
-// on screen; SIGTERM to the demo → the demo exits and every process it started (daemon, its ffmpeg children, the
+// `ambulink demo` supervises its daemon as systemd would: kill -9 of the daemon → its children die with it, and it is
+// restarted (with a delay) and said on screen; SIGTERM to the demo → the demo exits and every process it started (daemon, its ffmpeg children, the
 // SRT stand-in) is gone. Runs the built CLI on a copy of config/demo.yaml with free ports and a private demo dir.
 import { spawn } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,8 +52,9 @@ const commOf = (pid: number) => {
 
 t.test('kill -9 of the demo daemon: restarted and said so; SIGTERM to the demo: everything gone', async (t) => {
   const dir = tempDir(t);
-  const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as { localBroker: { port: number }; uplink: { url: string } };
+  const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as { localBroker: { port: number }; uplink: { url: string }; console?: { port: number } };
   config.localBroker.port = 0;
+  if (config.console) config.console.port = 0;
   config.uplink.url = `mqtt://127.0.0.1:${await freePort()}`;
   writeFileSync(join(dir, 'demo.yaml'), stringify(config));
   cpSync(join(packageRoot(), 'config/demo-secrets'), join(dir, 'demo-secrets'), { recursive: true });
@@ -72,7 +73,14 @@ t.test('kill -9 of the demo daemon: restarted and said so; SIGTERM to the demo: 
 
   const first = Number((await waitFor(() => /daemon +pid (\d+)/.exec(out) ?? undefined, `the daemon's pid (so far:\n${out}\n${err})`, 90_000))[1]);
   t.ok(alive(first), `daemon ${first} runs`);
+  // Its video children (ffmpeg, srt-live-transmit) must die with it, although nothing else ends them.
+  const orphans = await waitFor(() => {
+    const kids = descendants(first);
+    return kids.length > 0 ? kids : undefined;
+  }, "the daemon's children", 90_000);
   process.kill(first, 'SIGKILL');
+  await waitFor(() => orphans.every((p) => !alive(p)), 'the children of the killed daemon gone', 15_000).catch(() => undefined);
+  t.same(orphans.filter(alive).map((p) => `${p} ${commOf(p)}`), [], 'no child of the killed daemon outlived it');
   await waitFor(() => /the daemon \(pid \d+\) exited unexpectedly \(SIGKILL\).*restarting it in \d+ s/.test(err), `the restart announced (stderr:\n${err})`, 30_000);
   const second = Number((await waitFor(() => /the daemon was restarted \(pid (\d+)\)/.exec(err) ?? undefined, `the restart (stderr:\n${err})`, 60_000))[1]);
   t.not(second, first, 'a new daemon process');
