@@ -16,6 +16,8 @@ import { CareTimeline, type LiveInterval, type Milestone } from './timeline.js';
 import type { MilestoneRecord } from './types.js';
 
 const DRIVER = 'timeline';
+/** The `by` of a first medical contact taken from the encounter opening (which a crew entry may correct). */
+const OPENED = 'encounter.opened';
 /** Troponin I and T, conventional and high-sensitivity (src/schema/codes/loinc.json). */
 export const TROPONIN_LOINC: ReadonlySet<string> = new Set(['10839-9', '89579-7', '6598-7', '67151-1']);
 
@@ -83,13 +85,17 @@ export class TimelineExtension implements Extension {
       // A new patient (or none): a new timeline. Contact is when the crew opened the encounter.
       this.timeline = new CareTimeline(this.env.config.timeline.targets, this.parts.gate.encounter);
       this.fences.reset();
-      if (r.event === 'encounter.opened') this.add({ milestone: 'first-medical-contact', atMs: Date.parse(r.observedAt), origin: 'crew', by: 'encounter.opened' });
+      if (r.event === 'encounter.opened') this.add({ milestone: 'first-medical-contact', atMs: Date.parse(r.observedAt), origin: 'crew', by: OPENED });
       else this.file.write(undefined, []);
     } else if (r.event === 'crew.milestone') {
       const milestone = r.detail?.milestone as CrewMilestone;
       if (!(CREW_MILESTONES as readonly string[]).includes(milestone)) return;
       const at = typeof r.detail?.at === 'string' ? r.detail.at : r.observedAt;
-      this.add({ milestone, atMs: Date.parse(at), origin: 'crew', by });
+      const m: Milestone = { milestone, atMs: Date.parse(at), origin: 'crew', by };
+      // Contact taken from the encounter opening is provisional: the crew may have reached the patient earlier.
+      const provisional = this.timeline?.get(milestone)?.by === OPENED;
+      if (provisional) this.add({ ...m, detail: { corrects: isoMs(this.timeline!.get(milestone)!.atMs) } }, true);
+      else this.add(m);
     } else if (r.event === 'crew.pre_arrival_alert') {
       const alert = r.detail?.alert as PreArrivalAlert;
       if (!(PRE_ARRIVAL_ALERTS as readonly string[]).includes(alert)) return;
@@ -129,9 +135,10 @@ export class TimelineExtension implements Extension {
     this.add({ milestone: '12-lead-acknowledged', atMs: this.env.clock.wallMs(), origin: 'hospital', by });
   }
 
-  private add(m: Milestone): void {
+  /** Records and announces a milestone the first time it happens (or, with `replace`, a correction of it). */
+  private add(m: Milestone, replace = false): void {
     const t = this.timeline;
-    if (!t || !Number.isFinite(m.atMs) || !t.add(m)) return;
+    if (!t || !Number.isFinite(m.atMs) || !(replace ? t.replace(m) : t.add(m))) return;
     this.file.write(t.encounter, t.list());
     const { clock, config } = this.env;
     const now = isoMs(clock.wallMs());

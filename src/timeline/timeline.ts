@@ -48,6 +48,13 @@ export class CareTimeline {
     return true;
   }
 
+  /** Replaces a milestone that is there (a correction); false when there is none to replace. */
+  replace(m: Milestone): boolean {
+    if (!this.milestones.has(m.milestone)) return false;
+    this.milestones.set(m.milestone, m);
+    return true;
+  }
+
   has(name: MilestoneName): boolean {
     return this.milestones.has(name);
   }

@@ -1,0 +1,140 @@
+// The care timeline: intervals against targets, milestones once, geofences with a margin for leaving; and through the
+// real daemon: GPS fixes against the YAML's fences, the hospital's acknowledgement of the 12-lead over its broker, a
+// crew milestone with its own time, troponin from patient results only (never QC), and the timeline kept over a
+// restart without announcing anything twice.
+import t from 'tap';
+import { callDaemon, DaemonError } from '../../src/control/client.js';
+import { isoMs } from '../../src/core/clock.js';
+import { loincTest, SCHEMA_VERSION, type CanonicalRecord, type MilestoneRecord } from '../../src/schema/index.js';
+import { distanceM, GeofenceTracker } from '../../src/timeline/geofence.js';
+import { CareTimeline } from '../../src/timeline/timeline.js';
+import type { TimelineReport } from '../../src/timeline/extension.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { startHospital } from '../helpers/mqtt-hospital.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+
+const MIN = 60_000;
+
+t.test('intervals: done and met or missed against the target, running with elapsed and overdue, never negative', async (t) => {
+  const tl = new CareTimeline({ contactToFirstEcgS: 600 }, 'E1');
+  t.equal(tl.add({ milestone: 'first-medical-contact', atMs: 0, origin: 'crew', by: 'x' }), true);
+  t.equal(tl.add({ milestone: 'first-medical-contact', atMs: 5, origin: 'crew', by: 'y' }), false, 'once per encounter');
+  t.match(tl.live(11 * MIN)[0], { name: 'contact-to-first-ecg', state: 'running', elapsedMs: 11 * MIN, overdue: true, ms: null });
+  t.match(tl.live(9 * MIN)[0], { overdue: false });
+  t.same(tl.intervals()[0], { name: 'contact-to-first-ecg', ms: null, targetMs: 600_000 }, 'a record carries no elapsed time');
+  tl.add({ milestone: 'first-ecg', atMs: 10 * MIN + 1, origin: 'device', by: 'mon' });
+  t.same(tl.intervals()[0], { name: 'contact-to-first-ecg', ms: 600_001, targetMs: 600_000, met: false }, 'one ms over the 10 minutes: missed');
+  t.match(tl.live(0)[1], { name: 'ecg-to-transmitted', state: 'running' });
+  t.match(tl.live(0)[2], { name: 'contact-to-arrival', state: 'running' });
+  t.notOk('targetMs' in tl.live(0)[2]!, 'no arrival target unless configured');
+
+  const early = new CareTimeline({ contactToFirstEcgS: 600 }, 'E2');
+  early.add({ milestone: 'first-ecg', atMs: 1000, origin: 'device', by: 'mon' });
+  t.match(early.live(2000)[0], { state: 'not-started', ms: null });
+  early.add({ milestone: 'first-medical-contact', atMs: 5000, origin: 'crew', by: 'x' });
+  t.match(early.intervals()[0], { ms: 0, met: true }, 'a monitor on before contact was entered: zero, not negative');
+});
+
+t.test('geofences: arrive inside the radius, leave only clearly outside, hospital on entry', async (t) => {
+  t.ok(Math.abs(distanceM(30, 120, 31, 120) - 111_195) < 50, 'one degree of latitude ≈ 111.2 km');
+  const scene = { id: 'scene', kind: 'scene' as const, lat: 31.2, lon: 121.4, radiusM: 100 };
+  const hospital = { id: 'h1', kind: 'hospital' as const, lat: 31.25, lon: 121.45, radiusM: 200 };
+  const g = new GeofenceTracker([scene, hospital]);
+  const north = (m: number) => 31.2 + m / 111_195;
+  t.same(g.fix(north(500), 121.4), [], 'outside');
+  t.match(g.fix(north(90), 121.4), [{ milestone: 'arrived-scene', fence: { id: 'scene' } }]);
+  t.same(g.fix(north(110), 121.4), [], 'jitter just past the edge is not leaving');
+  t.same(g.fix(north(50), 121.4), [], 'still at the scene: no second arrival');
+  t.match(g.fix(north(130), 121.4), [{ milestone: 'left-scene', distanceM: 130 }]);
+  t.match(g.fix(31.25, 121.45), [{ milestone: 'arrived-hospital', fence: { id: 'h1' }, distanceM: 0 }]);
+});
+
+t.test('through the daemon: GPS fences, the hospital ack, a crew milestone, troponin, and a restart', async (t) => {
+  const dir = tempDir(t);
+  const hospital = await startHospital(t, 'TEST-1');
+  const config = {
+    timeline: {
+      geofences: [
+        { id: 'scene-1', kind: 'scene', lat: 31.2, lon: 121.4, radiusM: 100 },
+        { id: 'ruijin', kind: 'hospital', name: 'Chest pain centre', lat: 31.21, lon: 121.47 },
+      ],
+      targets: { contactToArrivalS: 3600 },
+    },
+  };
+  let d = await startDaemon(t, config, { dir, controller: { hospital: await hospital.channel(t) } });
+  const gate = () => d.controller.gate!;
+  const env = (device: string, at: number) => ({ schema: SCHEMA_VERSION, vehicle: 'TEST-1', device, driver: 'test', observedAt: isoMs(at), receivedAt: isoMs(at), mono: 1 });
+  const fix = (lat: number, lon: number, at = Date.now()) =>
+    gate().ingest({ kind: 'location', ...env('gps', at), fix: '3d', lat, lon, validity: 'valid' } as CanonicalRecord);
+  const milestones = () => d.records.filter((r): r is MilestoneRecord => r.kind === 'milestone');
+  const waitMilestone = (name: MilestoneRecord['milestone']) => d.waitForRecord<MilestoneRecord>((r) => r.kind === 'milestone' && r.milestone === name, name);
+
+  await callDaemon(d.socket, 'encounter.open', { id: 'ENC-T-1' });
+  const fmc = await waitMilestone('first-medical-contact');
+  t.match(fmc, { origin: 'crew', encounter: 'ENC-T-1', device: 'gateway', driver: 'timeline' });
+
+  fix(31.2005, 121.4);
+  t.match(await waitMilestone('arrived-scene'), { origin: 'gps', by: 'scene-1', detail: { geofence: 'scene-1' } });
+  fix(31.203, 121.4);
+  t.match(await waitMilestone('left-scene'), { origin: 'gps', by: 'scene-1' });
+
+  // Troponin: a QC run and a cancelled result are not the patient's result; the patient's is.
+  const lab = (over: Record<string, unknown>) =>
+    gate().ingest({ kind: 'lab', ...env('poc', Date.now()), test: loincTest('10839-9'), value: 0.08, unit: { ucum: 'ng/mL' }, flags: ['H'], status: 'final', validity: 'valid', qc: false, ...over } as CanonicalRecord);
+  lab({ qc: true });
+  lab({ status: 'cancelled' });
+  lab({ test: loincTest('2744-1'), value: 7.3, unit: { ucum: '[pH]' } });
+  lab({});
+  const trop = await waitMilestone('troponin-result');
+  t.match(trop, { origin: 'device', by: 'poc', detail: { loinc: '10839-9', value: 0.08, unit: 'ng/mL', flags: 'H' } });
+  t.equal(milestones().filter((m) => m.milestone === 'troponin-result').length, 1);
+  t.equal(gate().rejected, 0, 'every test record was canonical');
+
+  // The crew reached the patient before opening the encounter: their contact time corrects the provisional one
+  // (announced again, saying what it corrects); then they mark the first ECG, taken on a monitor not connected.
+  const now = Date.now();
+  const contactAt = new Date(now - 6 * MIN).toISOString();
+  const ecgAt = new Date(now - 2 * MIN).toISOString();
+  const bad = await callDaemon(d.socket, 'crew.enter', { action: 'milestone', value: 'lunch' }).catch((e: unknown) => e);
+  t.ok(bad instanceof DaemonError && /milestone must be one of first-medical-contact/.test(bad.message), 'an unknown milestone is refused, naming the ones there are');
+  const future = await callDaemon(d.socket, 'crew.enter', { action: 'milestone', value: 'first-ecg', at: '2999-01-01T00:00:00Z' }).catch((e: unknown) => e);
+  t.ok(future instanceof DaemonError && /in the future/.test(future.message), 'a time in the future is refused');
+  await callDaemon(d.socket, 'crew.enter', { action: 'milestone', value: 'first-medical-contact', at: contactAt, user: 'medic' });
+  const corrected = await d.waitForRecord<MilestoneRecord>((r) => r.kind === 'milestone' && r.milestone === 'first-medical-contact' && r.at === contactAt, 'the corrected contact');
+  t.match(corrected, { origin: 'crew', by: 'cli:medic', detail: { corrects: fmc.at } });
+  await callDaemon(d.socket, 'crew.enter', { action: 'milestone', value: 'first-ecg', at: ecgAt, user: 'medic' });
+  const ecg = await waitMilestone('first-ecg');
+  t.match(ecg, { at: ecgAt, origin: 'crew', by: 'cli:medic' });
+  t.match(ecg.intervals.find((i) => i.name === 'contact-to-first-ecg'), { ms: 4 * MIN, targetMs: 600_000, met: true });
+  await callDaemon(d.socket, 'crew.enter', { action: 'milestone', value: 'first-medical-contact', at: ecgAt });
+  await waitFor(() => d.records.filter((r) => r.kind === 'event' && r.event === 'crew.milestone').length === 3, 'the third crew entry');
+  t.equal(milestones().filter((m) => m.milestone === 'first-medical-contact').length, 2, 'a crew contact time is not corrected again');
+
+  // The hospital acknowledges the 12-lead over its broker.
+  await hospital.send('ambulink/v1/TEST-1/cmd/timeline/ack', JSON.stringify({ by: 'Dr Li, chest pain centre' }));
+  t.match(await waitMilestone('12-lead-acknowledged'), { origin: 'hospital', by: 'Dr Li, chest pain centre' });
+
+  fix(31.21, 121.47);
+  const arrived = await waitMilestone('arrived-hospital');
+  t.match(arrived, { origin: 'gps', by: 'ruijin' });
+  t.match(arrived.intervals.find((i) => i.name === 'contact-to-arrival'), { targetMs: 3_600_000, met: true });
+
+  // A restart keeps the encounter's timeline and announces nothing again.
+  const before = (await callDaemon(d.socket, 'timeline')) as TimelineReport;
+  await d.stop();
+  d = await startDaemon(t, config, { dir, controller: { hospital: await hospital.channel(t) } });
+  const after = (await callDaemon(d.socket, 'timeline')) as TimelineReport;
+  t.same(after.milestones, before.milestones, 'the same milestones after a restart');
+  fix(31.21, 121.47);
+  await callDaemon(d.socket, 'crew.enter', { action: 'milestone', value: 'first-ecg' });
+  await waitFor(() => d.records.some((r) => r.kind === 'event' && r.event === 'crew.milestone'), 'the crew entry');
+  t.equal(milestones().length, 0, 'no milestone announced twice');
+
+  // A new encounter starts a new timeline.
+  await callDaemon(d.socket, 'encounter.open', { id: 'ENC-T-2' });
+  await waitMilestone('first-medical-contact');
+  const next = (await callDaemon(d.socket, 'timeline')) as TimelineReport;
+  t.equal(next.encounter, 'ENC-T-2');
+  t.same(next.milestones.map((m) => m.milestone), ['first-medical-contact']);
+});
