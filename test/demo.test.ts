@@ -14,9 +14,14 @@ import { waitFor } from './helpers/wait.js';
 t.test('ambulink demo shows moving GPS positions and answers ambulink status', async (t) => {
   const dir = tempDir(t);
   const demoDir = join(dir, 'demo');
-  const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as { localBroker: { port: number }; uplink: { url: string } };
+  const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as {
+    localBroker: { port: number };
+    uplink: { url: string };
+    handover: { destinations: Array<{ port: number }> };
+  };
   config.localBroker.port = 0;
   config.uplink.url = `mqtt://127.0.0.1:${await freePort()}`;
+  config.handover.destinations[0]!.port = await freePort();
   writeFileSync(join(dir, 'demo.yaml'), stringify(config));
   cpSync(join(packageRoot(), 'config/demo-secrets'), join(dir, 'demo-secrets'), { recursive: true });
   const env = { ...process.env, AMBULINK_DEMO_DIR: demoDir, AMBULINK_SOCKET: '' };
@@ -49,6 +54,15 @@ t.test('ambulink demo shows moving GPS positions and answers ambulink status', a
   t.match(setpoint.stdout, /hospital receives Wait/);
   t.match(setpoint.stdout, /5 applied .*: Fin/);
   t.match(setpoint.stdout, /6 audit +audit log intact: \d+ entries, \d+ checkpoint\(s\), [1-9]\d* witnessed by the hospital/);
+
+  // The hospital's interface engine (the demo's stand-in HL7 listener): with the encounter the setpoint example opened,
+  // observation reports go over MLLP and are acknowledged.
+  const handover = await waitFor(async () => {
+    const r = await runCli(['handover', 'status'], { env });
+    return /^his\s+hl7v2-mllp\s+connected\s.*\b[\d.]+ (ms|s|min|h) ago/m.test(r.stdout) ? r : undefined;
+  }, 'an ACK from the stand-in HL7 listener', 120_000);
+  t.match(handover.stdout, /^DESTINATION\s+KIND\s+LINK/);
+  t.match(readFileSync(join(demoDir, 'handover-his.hl7'), 'utf8'), /^MSH\|\^~\\&\|AMBULINK\|DEMO-AMB-01\|STANDIN-ENGINE\|DEMO-HOSPITAL\|.*\|ORU\^R01\^ORU_R01\|/m, 'ORU^R01 as received');
 
   const lab = await bloodGas;
   t.equal(lab.code, 0, lab.stderr);

@@ -19,6 +19,7 @@ import type { CanonicalRecord } from '../../schema/index.js';
 import { EXIT, fail } from '../output.js';
 import { consoleLines, prepareDemoConsole, startHospitalView } from './demo-console.js';
 import { prepareDemoSetpoints } from './demo-setpoint.js';
+import { startHandoverStandIns } from './demo-handover.js';
 import { closeAll, SupervisedDaemon, type Closer } from './demo-supervisor.js';
 import { describeRecord, renderWatch } from './watch.js';
 
@@ -149,6 +150,10 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     });
     const ingest = startHospitalStandIn(config);
     if (ingest) closers.push({ name: 'the SRT stand-in for the hospital ingest', close: () => ingest.stop() });
+    const handover = await startHandoverStandIns(config, dir).catch((err: Error) => {
+      throw new DemoFailure(`cannot start the stand-in hospital systems: ${err.message}`);
+    });
+    closers.push(...handover.closers);
     const spawnDaemon = () => {
       const logFd = openSync(logFile, 'a');
       const child = spawn(process.execPath, [cliPath(), 'run', '--config', configFile], { env, stdio: ['ignore', logFd, logFd] });
@@ -174,6 +179,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
         `  local MQTT  mqtt://${lb.host}:${lb.port}${user ? ` (user ${user.username}, password in ${user.passwordFile})` : ''}`,
         hospital ? `  hospital    ${hospital.url} (stand-in broker: what the hospital receives over the uplink)` : '',
         hospital ? `              ambulink tail --broker ${hospital.url}      ambulink outbox` : '',
+        ...handover.lines,
         ...consoleLines(config, (status.sections.console as { url?: string } | undefined)?.url, hospitalView),
         hospital && config.setpoints.enabled ? '  setpoints   remote ventilator setpoint, scripted (sign → confirm → applied → audit verify):  ambulink demo setpoint' : '',
         '  try, in another terminal:  ambulink status   ambulink devices   ambulink watch   ambulink video status   (from a source tree: ./scripts/ambulink …)',
