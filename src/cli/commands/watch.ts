@@ -52,6 +52,15 @@ export function describeRecord(r: CanonicalRecord): string | undefined {
       return `event ${r.event}`;
     case 'loss':
       return `LOSS ${r.count} record(s) of ${r.stream}, seq ${r.firstSeq}–${r.lastSeq} (${r.reason})`;
+    case 'score': {
+      const value = r.value ?? (r.atLeast ? `≥ ${r.atLeast.value}` : '-');
+      const open = [...r.missing, ...r.stale];
+      return `${r.score.padEnd(NAME_WIDTH)} ${value} ${r.band ?? r.atLeast?.band ?? '-'}${open.length ? ` (incomplete: ${open.join(', ')})` : ''}`;
+    }
+    case 'alert':
+      return `ALERT ${r.priority.toUpperCase().padEnd(6)} ${r.text}`;
+    case 'milestone':
+      return `milestone ${r.milestone}${r.preArrival ? ` ${r.preArrival.toUpperCase()}` : ''} at ${r.at} (${r.origin} ${r.by})`;
     default:
       return undefined;
   }
