@@ -62,7 +62,14 @@ export class GeS5Decoder implements Decoder<Buffer> {
   /** Alarms on display: text → priority. */
   private readonly shown = new Map<string, AlarmPriority>();
 
-  constructor(private readonly ids: RecordIds) {}
+  /**
+   * `live`: waves are timed by the gateway's receive clock (finer than the record's one-second time). Offline (a
+   * decoded capture) the receive times are not real: waves are timed by the record's own time, like the numerics.
+   */
+  constructor(
+    private readonly ids: RecordIds,
+    private readonly live = true,
+  ) {}
 
   decode(rec: Buffer, rx: RxTime, out: RecordSink): void {
     const header = readHeader(rec);
@@ -175,18 +182,21 @@ export class GeS5Decoder implements Decoder<Buffer> {
 
   private waves(rec: Buffer, rx: RxTime, out: RecordSink): void {
     const receivedAt = isoMs(rx.wallMs);
+    const recordTime = readHeader(rec).time;
+    // When the block's last sample was taken: on arrival live; offline, at the record's time (one-second steps).
+    const nowMs = this.live || recordTime === 0 ? rx.wallMs : recordTime * 1000;
     for (const sub of subrecords(rec)) {
       const wave = waveById(sub.type);
       if (!wave || sub.end - sub.start < WAVE_HEADER_LEN) continue;
       const n = rec.readInt16LE(sub.start);
       if (n <= 0 || WAVE_HEADER_LEN + 2 * n > sub.end - sub.start) continue;
       const metric = wave.metric ?? pressureTerms(this.sites.get(wave.pressureChannel!)).wave;
-      // The record's time has one-second resolution: samples are timed by the gateway, continuously per channel.
+      // The record's time has one-second resolution: samples are timed continuously per channel from `nowMs`.
       const stepMs = 1000 / wave.rate;
       const blockMs = n * stepMs;
       const expected = this.nextSampleMs.get(wave.id);
       const startMs =
-        expected !== undefined && Math.abs(rx.wallMs - (expected + blockMs)) < WAVE_RESYNC_MS ? expected : rx.wallMs - blockMs;
+        expected !== undefined && Math.abs(nowMs - (expected + blockMs)) < WAVE_RESYNC_MS ? expected : nowMs - blockMs;
       this.nextSampleMs.set(wave.id, startMs + blockMs);
       const base = { metric, rate: wave.rate, unit: wave.unit, label: wave.name, vendor: { code: wave.id, name: wave.name } };
       const emit = (from: number, samples: number[], valid: boolean) => {

@@ -49,7 +49,7 @@ export const geS5 = framedDriver({
   transportDefaults: { baudRate: 19200, dataBits: 8, parity: 'even', stopBits: 1, rtscts: true },
   staleAfterMs: 30_000,
   createFramer: () => new GeS5Framer(),
-  createDecoder: (_options, ids) => new GeS5Decoder(ids),
+  createDecoder: (_options, ids, live) => new GeS5Decoder(ids, live),
   createSession: (options, io) => new GeS5Session(options, io),
   simulator: geS5Simulator,
 });

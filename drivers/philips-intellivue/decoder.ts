@@ -23,7 +23,7 @@ import { DeviceClock } from './device-clock.js';
 import { decodeFloat } from './float-type.js';
 import { newPduHeader, readPduHeader } from './messages.js';
 import { ACTION, ALERT_STATE, ALERT_TYPE, ATTR, CMD, DEFAULT_WAVE_UNIT, EVENT, MOC, MSMT, RO, SA_EXT_VAL_RANGE, TICKS_PER_MS } from './nomenclature.js';
-import { WireError, need, readString } from './wire.js';
+import { WireError, need, readAbsoluteTime, readString } from './wire.js';
 
 const TERM_BASE = 0x20000;
 const UNIT_BASE = 0x40000;
@@ -125,7 +125,9 @@ export class IntellivueDecoder implements Decoder<Buffer> {
     need(p, 20, end, 'PollMdibDataReply');
     const rel = b.readUInt32BE(p + 2);
     const objectClass = b.readUInt16BE(p + 16);
-    const replyMs = this.clock.reply(rel, this.rx.wallMs);
+    // Offline the receive times are not real: the relative clock is anchored to the reply's own absolute time stamp
+    // (the monitor's local clock, read in the gateway's zone), so a decoded capture keeps its own time line.
+    const replyMs = this.clock.reply(rel, this.options.live ? this.rx.wallMs : (captureTimeMs(b, p + 6, end) ?? this.rx.wallMs));
     p += 20;
     // PollInfoList { count, length, SingleContextPoll { context_id, count, length, ObservationPoll[] }[] }
     need(p, 4, end, 'PollInfoList');
@@ -528,4 +530,13 @@ function fallbackText(e: AlarmEntry): string {
   const about: MdcTerm | undefined = mdcTermByCode(TERM_BASE + e.source);
   const what = about ? about.ref.replace(/^MDC_/, '') : `source 0x${hex4(e.source)}`;
   return `${what} ${EVENT_NAMES.get(e.code) ?? `event 0x${hex4(e.code)}`}`;
+}
+
+/** The poll reply's AbsoluteTime as epoch ms (the monitor's local time read in the gateway's zone), if it is set. */
+function captureTimeMs(b: Buffer, o: number, end: number): number | undefined {
+  const t = readAbsoluteTime(b, o, end);
+  if (!t) return undefined;
+  const hundredths = b[o + 7]!;
+  const centis = ((hundredths >> 4) & 0x0f) * 10 + (hundredths & 0x0f);
+  return new Date(t.year, t.month - 1, t.day, t.hour, t.minute, t.second, centis < 100 ? centis * 10 : 0).getTime();
 }

@@ -7,7 +7,9 @@ import type { Driver, DriverContext, DriverInstance } from '../sdk/driver.js';
 import type { Link } from '../sdk/link.js';
 import { framedDriver } from '../sdk/pipeline.js';
 import { IntellivueCapture, PROTOCOL_LAN, PROTOCOL_MIB } from './capture.js';
+import { CONNECT_INDICATION_PORT } from './connect-indication.js';
 import { IntellivueDecoder } from './decoder.js';
+import { withDiscovery } from './discovery.js';
 import { LanFramer } from './lan-framer.js';
 import { encodeMibFrame, MibFramer } from './mib-framer.js';
 import { WAVE_NAMES } from './nomenclature.js';
@@ -32,6 +34,18 @@ export const IntellivueOptions = Type.Object(
     keepAliveMs: Type.Integer({ minimum: 1000, maximum: 30_000, default: 5000, description: 'Longest quiet time towards the monitor before a keep-alive poll' }),
     silenceTimeoutMs: Type.Integer({ minimum: 2000, maximum: 120_000, default: 10_000, description: 'A monitor silent this long is dropped and associated again' }),
     associationTimeoutMs: Type.Integer({ minimum: 500, maximum: 60_000, default: 5000, description: 'Wait for the association accept and the MDS Create event' }),
+    discovery: Type.Object(
+      {
+        listen: Type.Boolean({ default: true, description: 'LAN: listen for the Connect Indications monitors broadcast, log them and take model/serial from them' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: CONNECT_INDICATION_PORT, description: 'UDP port of the Connect Indications (the protocol uses 24005)' }),
+        address: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Local address to listen on' }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'Connect Indication discovery (LAN). With transport host 0.0.0.0 the driver associates with the monitor the first indication names; with a configured host that address wins and other monitors are only logged',
+      },
+    ),
   },
   { additionalProperties: false, default: {} },
 );
@@ -63,7 +77,8 @@ export const philipsIntellivue: Driver<typeof IntellivueOptions> = {
   transports: [...common.transports],
   attach(link: Link, ctx: DriverContext<IntellivueOptions>): DriverInstance {
     if (link.kind !== 'bytes') throw new Error(`philips-intellivue needs UDP or a serial port, not ${link.description}`);
-    return (link.datagrams ? overLan : overMib).attach(link, ctx);
+    if (!link.datagrams) return overMib.attach(link, ctx);
+    return withDiscovery(link, ctx, () => overLan.attach(link, ctx));
   },
   offline: (options, ids) => new IntellivueCapture(ids, options.demographics),
   simulator: intellivueSimulator,

@@ -9,7 +9,8 @@ export interface FramedDriverSpec<S extends TObject, F> extends Omit<Driver<S>, 
   createFramer(options: Static<S>): Framer<F>;
   /** For `ambulink decode`: a framer that also takes captures saved without the link protocol. Default: createFramer. */
   createCaptureFramer?(options: Static<S>): CaptureFramer<F>;
-  createDecoder(options: Static<S>, ids: RecordIds): Decoder<F>;
+  /** `live` is false for `ambulink decode`: receive times are then not real, and device clocks are the only time. */
+  createDecoder(options: Static<S>, ids: RecordIds, live: boolean): Decoder<F>;
   /** Absent for passive protocols: every frame is decoded. */
   createSession?(options: Static<S>, io: SessionIo<F>): Session<F>;
 }
@@ -30,7 +31,7 @@ export function framedDriver<S extends TObject, F>(spec: FramedDriverSpec<S, F>)
     attach(link: Link, ctx: DriverContext<Static<S>>): DriverInstance {
       if (link.kind !== 'bytes') throw new Error(`${spec.name} needs a byte transport, not ${link.description}`);
       const framer = createFramer(ctx.options);
-      const decoder = createDecoder(ctx.options, ctx.ids);
+      const decoder = createDecoder(ctx.options, ctx.ids, true);
       const out: RecordSink = (r) => ctx.emit(r);
       const io: SessionIo<F> = {
         clock: ctx.clock,
@@ -80,7 +81,7 @@ export function framedDriver<S extends TObject, F>(spec: FramedDriverSpec<S, F>)
     },
     offline(options: Static<S>, ids: RecordIds): OfflineDecoder {
       const framer: Framer<F> & Partial<CaptureFramer<F>> = createCaptureFramer ? createCaptureFramer(options) : createFramer(options);
-      const decoder = createDecoder(options, ids);
+      const decoder = createDecoder(options, ids, false);
       return {
         stats: framer.stats,
         push(chunk, rx, out) {

@@ -1,6 +1,9 @@
 // `ambulink sim philips-intellivue`: an IntelliVue monitor's Data Export, on UDP (LAN, as on the monitor's port
 // 24105) or on a pty (MIB/RS-232 framing), with a simulated patient and faults on request.
+import dgram from 'node:dgram';
+import type { Logger } from '../../../src/core/logger.js';
 import { openSimPort } from '../../sdk/sim-port.js';
+import { encodeConnectIndication } from '../connect-indication.js';
 import { flagParam, numberParam, SimParamError, type SimulatorDefinition } from '../../sdk/simulator.js';
 import { LanFramer } from '../lan-framer.js';
 import { encodeMibFrame, MibFramer } from '../mib-framer.js';
@@ -27,6 +30,9 @@ export const intellivueSimulator: SimulatorDefinition = {
     { name: 'corrupt', description: 'probability per message of damage (MIB: a flipped bit, so a bad FCS; LAN: a truncated datagram)', default: '0' },
     { name: 'drop', description: 'probability per message of not sending it (datagram loss)', default: '0' },
     { name: 'clock-offset', description: 'seconds the absolute clock is off true time (set by hand, so it is wrong)', default: '0' },
+    { name: 'announce', description: 'UDP host:port to send the Connect Indication to (the monitor broadcasts it to port 24005), e.g. 255.255.255.255:24005' },
+    { name: 'announce-every', description: 'seconds between Connect Indications', default: '10' },
+    { name: 'announce-address', description: 'IP address the Connect Indication names (default: the address the simulator is bound to)' },
     { name: 'rel-start', description: 'initial value of the relative clock in 1/8 ms ticks (e.g. 4294900000 to cross its wrap)' },
   ],
   async start({ endpoint, params, log }) {
@@ -82,12 +88,45 @@ export const intellivueSimulator: SimulatorDefinition = {
     const framer = mib ? new MibFramer() : new LanFramer(true);
     port.onData((chunk) => framer.push(chunk, (message) => monitor.receive(Buffer.from(message))));
     monitor.start();
+    const announcer = params.announce && !mib ? await startAnnouncer(params, port.description, log) : undefined;
     return {
-      description: `${port.description} (${mib ? 'MIB/RS-232' : 'LAN'}, scenario ${scenario}, seed ${seed})`,
+      description: `${port.description} (${mib ? 'MIB/RS-232' : 'LAN'}, scenario ${scenario}, seed ${seed})${announcer ? `, announcing to ${params.announce}` : ''}`,
       async stop() {
+        announcer?.stop();
         monitor.stop();
         await port.close();
       },
     };
   },
 };
+
+/** The monitor's Connect Indication beacon: the simulator's own address and Data Export port, every few seconds. */
+async function startAnnouncer(params: Readonly<Record<string, string | undefined>>, bound: string, log: Logger): Promise<{ stop(): void }> {
+  const to = /^(.+):(\d+)$/.exec(params.announce ?? '');
+  if (!to) throw new SimParamError(`--announce takes host:port, got "${params.announce}"`);
+  const at = /udp (.+):(\d+)$/.exec(bound);
+  if (!at) throw new SimParamError('--announce needs the udp endpoint');
+  const host = at[1]!;
+  const address = params['announce-address'] ?? (host === '0.0.0.0' ? '127.0.0.1' : host);
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) throw new SimParamError(`--announce-address must be an IPv4 address, got "${address}"`);
+  const message = encodeConnectIndication({
+    manufacturer: 'Philips',
+    model: params.model ?? 'M8105A',
+    serial: params.serial ?? 'DE00000042',
+    address,
+    port: Number(at[2]),
+  });
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, () => resolve()));
+  socket.setBroadcast(true);
+  const send = () => socket.send(message, Number(to[2]), to[1]!);
+  send();
+  const timer = setInterval(send, Math.max(50, numberParam(params, 'announce-every', 10) * 1000));
+  log.info({ to: params.announce, address }, 'announcing with Connect Indications');
+  return {
+    stop() {
+      clearInterval(timer);
+      socket.close();
+    },
+  };
+}
