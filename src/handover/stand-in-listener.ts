@@ -24,6 +24,8 @@ export interface StandInListenerOptions {
   /** TLS: key and cert of the listener; ca and requestCert for mutual TLS. */
   readonly tls?: { key: Buffer; cert: Buffer; ca?: Buffer; requestCert?: boolean };
   readonly handler?: ListenerHandler;
+  /** Keep every message received in `received` (default true; a long bench keeps none). */
+  readonly remember?: boolean;
 }
 
 /**
@@ -104,7 +106,7 @@ export class StandInListener {
         } catch {
           continue; // not HL7: an engine would not answer it either
         }
-        this.received.push(message);
+        if (this.options.remember !== false) this.received.push(message);
         const res = new SendResponse(socket, asServerMessage(message), false);
         void Promise.resolve(this.handler(message, res, socket)).catch(() => undefined);
       }
