@@ -102,6 +102,8 @@ export class EarlyWarningExtension implements Extension {
     const prev = this.published.get(body.score);
     const refreshMs = this.env.config.earlyWarning.refreshS * 1000;
     if (prev && prev.signature === signature && nowMono - prev.atMono < refreshMs) return;
+    // Nothing measured or entered yet (a daemon with no patient): no score to publish.
+    if (!prev && !body.components.some((c) => c.input && c.input.source !== 'default')) return;
     this.published.set(body.score, { signature, atMono: nowMono });
     const record: ScoreRecord = { kind: 'score', ...this.envelope(), ...body };
     this.parts.gate.ingest(record);
