@@ -118,7 +118,9 @@ try {
   const copies = (n: number): HandoverMessage[] =>
     Array.from({ length: n }, () => {
       const t = templates[serial % templates.length]!;
-      const id = `B${(serial++).toString(36).toUpperCase().padStart(t.id.length - 1, '0')}`.slice(-20);
+      // Digits only: node-hl7-client's parser (in the listener) takes any "MSH|" for a segment start, and a base-36
+      // id can end in "MSH" (the builder's own ids end in a hex tag and cannot).
+      const id = `B${String(serial++).padStart(t.id.length - 1, '0')}`.slice(-20);
       return { ...t, id, body: t.body.split(t.id).join(id), createdAt: Date.now() };
     });
 
