@@ -57,7 +57,7 @@ export class HandoverExtension implements Extension {
       const kind = findKind(d.kind);
       if (!kind) throw new Error(`handover destination "${d.name}": no destination kind "${d.kind}"`);
       const dlog = log.child({ part: 'handover', destination: d.name });
-      const { builder, transport } = kind.create(d, { destination: d.name, vehicle: config.vehicle.id, log: dlog, clock, encounter: this.parts.encounter });
+      const { builder, transport } = kind.create(d, { destination: d.name, vehicle: config.vehicle.id, log: dlog, clock, encounter: this.parts.encounter, ingest: this.parts.ingest });
       const queue = new DestinationQueue({
         name: d.name,
         kind: d.kind,

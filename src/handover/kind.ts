@@ -5,6 +5,7 @@ import type { TObject } from '@sinclair/typebox';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Encounter } from '../encounter/encounter.js';
+import type { CanonicalRecord } from '../schema/index.js';
 import type { HandoverBuilder, HandoverTransport } from './destination.js';
 
 /** Where a destination's parts live and what they may read. */
@@ -15,6 +16,8 @@ export interface KindContext {
   readonly clock: Clock;
   /** The encounter open now, if any (read when a message is built). */
   readonly encounter: () => Encounter | undefined;
+  /** The record gate's door, for a kind's own announcements (e.g. a message its validator refused to queue). */
+  readonly ingest: (record: CanonicalRecord) => void;
 }
 
 /** A problem with a destination's options that the schema cannot state; path is relative to the destination. */
