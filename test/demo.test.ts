@@ -17,11 +17,12 @@ t.test('ambulink demo shows moving GPS positions and answers ambulink status', a
   const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as {
     localBroker: { port: number };
     uplink: { url: string };
-    handover: { destinations: Array<{ port: number }> };
+    handover: { destinations: Array<{ port?: number; baseUrl?: string }> };
   };
   config.localBroker.port = 0;
   config.uplink.url = `mqtt://127.0.0.1:${await freePort()}`;
   config.handover.destinations[0]!.port = await freePort();
+  config.handover.destinations[1]!.baseUrl = `http://127.0.0.1:${await freePort()}/fhir`;
   writeFileSync(join(dir, 'demo.yaml'), stringify(config));
   cpSync(join(packageRoot(), 'config/demo-secrets'), join(dir, 'demo-secrets'), { recursive: true });
   const env = { ...process.env, AMBULINK_DEMO_DIR: demoDir, AMBULINK_SOCKET: '' };
@@ -63,6 +64,13 @@ t.test('ambulink demo shows moving GPS positions and answers ambulink status', a
   }, 'an ACK from the stand-in HL7 listener', 120_000);
   t.match(handover.stdout, /^DESTINATION\s+KIND\s+LINK/);
   t.match(readFileSync(join(demoDir, 'handover-his.hl7'), 'utf8'), /^MSH\|\^~\\&\|AMBULINK\|DEMO-AMB-01\|STANDIN-ENGINE\|DEMO-HOSPITAL\|.*\|ORU\^R01\^ORU_R01\|/m, 'ORU^R01 as received');
+  // The hospital's FHIR server (the demo's stand-in): transaction Bundles of the same encounter, validated and stored.
+  await waitFor(async () => {
+    const r = await runCli(['handover', 'status'], { env });
+    return /^ehr\s+fhir-r4\s+connected\s/m.test(r.stdout) ? r : undefined;
+  }, 'a transaction committed by the stand-in FHIR server', 120_000);
+  const fhirLines = readFileSync(join(demoDir, 'handover-ehr.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: number; bundle: { type: string } });
+  t.ok(fhirLines.some((l) => l.bundle.type === 'transaction' && l.status === 200), 'a transaction Bundle as received');
 
   const lab = await bloodGas;
   t.equal(lab.code, 0, lab.stderr);

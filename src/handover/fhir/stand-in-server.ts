@@ -18,6 +18,8 @@ export interface StandInOptions {
   readonly bearerToken?: string;
   readonly host?: string;
   readonly port?: number;
+  /** Called with every Bundle it accepted and the status it answered (the demo writes them to a file). */
+  readonly onAccepted?: (bundle: Bundle, status: number) => void;
 }
 
 export type Fault = { readonly status: number; readonly retryAfter?: string } | { readonly hang: true };
@@ -155,6 +157,7 @@ export class FhirStandIn {
     if (!v.ok) return answer(422, outcome('error', 'invalid', v.errors));
 
     if (path === '/' && (bundle.type === 'transaction' || bundle.type === 'batch')) {
+      this.options.onAccepted?.(bundle, 200);
       return answer(200, this.transaction(bundle));
     }
     if (path === '/Bundle') {
@@ -162,6 +165,7 @@ export class FhirStandIn {
       const existing = cond ? this.find('Bundle', cond.system, cond.value)[0] : undefined;
       if (existing) return answer(200, existing, { location: `Bundle/${existing.id}/_history/1` });
       const stored = this.put({ ...bundle, id: randomUUID() });
+      this.options.onAccepted?.(bundle, 201);
       return answer(201, stored, { location: `Bundle/${stored.id}/_history/1` });
     }
     return answer(400, outcome('error', 'not-supported', [`POST ${path} of a ${bundle.type} Bundle is not supported here`]));
