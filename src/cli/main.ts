@@ -63,6 +63,7 @@ demo
   .command('setpoint')
   .description('with a demo running: the remote-setpoint example, scripted (sign → send → confirm → applied → audit verify)')
   .option('--device <id>', 'the ventilator (default: the demo\'s Modbus ventilator)')
+  .option('--on-console', 'leave the confirmation to the crew console (confirm or reject it there) instead of the CLI')
   // `demo --config FILE setpoint` and `demo setpoint --config FILE` both name the running demo's YAML.
   .action(async (_o, cmd: Command) => exitWith(await demoSetpointCommand(cmd.optsWithGlobals())));
 

@@ -14,9 +14,13 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** The page talks only to its own origin (its API and its MQTT WebSocket). */
+/**
+ * The page talks only to its own origin (its API and its MQTT WebSocket). mqtt.js keeps its keep-alive timers in a
+ * worker it makes from a blob (timers of a page are throttled): without `worker-src blob:` the keep-alive never
+ * fires and the broker drops the page after 1.5 keep-alive periods.
+ */
 export const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };

@@ -73,6 +73,12 @@ t.test('live: numerics appear with their validity, waveforms are drawn as they a
   const d = await startVehicle(t);
   const browser = await launchBrowser(t);
   const { page } = await newPage(browser);
+  // The page's own policy must not block what it runs (mqtt.js's keep-alive worker once was: the broker then dropped
+  // the page after 90 s).
+  const blocked: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+  });
   await page.goto(consoleUrl(d.controller));
   await page.fill('input[name=username]', 'tablet');
   await page.fill('input[name=password]', PASSWORDS.tablet);
@@ -117,6 +123,7 @@ t.test('live: numerics appear with their validity, waveforms are drawn as they a
   t.ok(await page.locator('[data-device=monitor] canvas[data-wave*=CO2]').count(), 'CO2 drawn too');
   await page.locator('.devices [data-device=monitor] .state.connected').waitFor();
   t.pass('the device and its link state are shown');
+  t.same(blocked, [], 'nothing blocked by the content security policy');
 });
 
 t.test('without a login: the API answers 401 and the MQTT WebSocket is refused', async (t) => {

@@ -54,6 +54,8 @@ export function prepareDemoSetpoints(config: VehicleConfig, dir: string): void {
 export interface DemoSetpointOptions {
   config?: string;
   device?: string;
+  /** The crew decides on the console (the command waits there) instead of the script confirming it by CLI. */
+  onConsole?: boolean;
 }
 
 interface Writable {
@@ -152,10 +154,16 @@ export async function demoSetpointCommand(opts: DemoSetpointOptions): Promise<nu
       'the gateway to ask the crew',
     );
     say('3 ask', 'every check passed; the gateway asks the crew to confirm', 'ambulink setpoint pending');
-    await call('setpoint.confirm', { commandId: id, user: 'demo-crew' });
-    say('4 confirm', 'the crew confirms at the ventilator', `ambulink setpoint confirm ${id}`);
+    if (opts.onConsole) {
+      const c = config.console;
+      say('4 confirm', `waiting for the crew: confirm or reject it on the console, https://${c.host}:${c.port}/ (user crew)`);
+    } else {
+      await call('setpoint.confirm', { commandId: id, user: 'demo-crew' });
+      say('4 confirm', 'the crew confirms at the ventilator', `ambulink setpoint confirm ${id}`);
+    }
 
-    const final = await until(async () => results.find((r) => r.commandId === id && FINAL_STATES.has(r.state) && !r.duplicate), 30_000, 'the final result at the hospital');
+    const waitS = opts.onConsole ? config.setpoints.confirm.timeoutS + 30 : 30;
+    const final = await until(async () => results.find((r) => r.commandId === id && FINAL_STATES.has(r.state) && !r.duplicate), waitS * 1000, 'the final result at the hospital');
     if (final.state !== 'Fin') fail(`the command ended ${final.state} ${final.reason ?? ''}: ${final.message ?? ''}`);
     say('5 applied', `one write, read back ${final.actual} ${fio2.unit}: Fin`);
 
