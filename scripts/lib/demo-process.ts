@@ -24,6 +24,8 @@ function answers(url: string): Promise<boolean> {
 }
 
 export async function startDemo(): Promise<ChildProcess> {
+  // Another demo's console would answer for ours (the demo's ports are fixed): measure and shoot only our own.
+  if (await answers(DEMO_CONSOLE)) throw new Error(`something already answers at ${DEMO_CONSOLE}: stop the running demo first`);
   const demo = cli(['demo', '--plain']);
   const deadline = Date.now() + 90_000;
   while (!(await answers(DEMO_CONSOLE))) {

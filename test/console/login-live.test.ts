@@ -123,6 +123,10 @@ t.test('live: numerics appear with their validity, waveforms are drawn as they a
   t.ok(await page.locator('[data-device=monitor] canvas[data-wave*=CO2]').count(), 'CO2 drawn too');
   await page.locator('.devices [data-device=monitor] .state.connected').waitFor();
   t.pass('the device and its link state are shown');
+  // Early-warning scores from the monitor's values (the daemon's early-warning extension), with their band.
+  const score = page.locator('.scores .score[data-score=shock-index]');
+  await score.waitFor({ timeout: 60_000 });
+  t.match(await score.textContent(), /Shock index/);
   t.same(blocked, [], 'nothing blocked by the content security policy');
 });
 

@@ -3,7 +3,20 @@
 // canvases read on their own animation frames; the rest is kept as plain maps and the page re-renders at most a few
 // times a second.
 import mqtt from 'mqtt';
-import type { AlarmRecord, CanonicalRecord, DeviceRecord, EventRecord, NumericRecord, SettingRecord, WaveformRecord } from '../../schema/records.js';
+import type {
+  AlarmRecord,
+  AlertRecord,
+  CanonicalRecord,
+  DeviceRecord,
+  EventRecord,
+  LabRecord,
+  LocationRecord,
+  MilestoneRecord,
+  NumericRecord,
+  ScoreRecord,
+  SettingRecord,
+  WaveformRecord,
+} from '../../schema/records.js';
 import type { SessionInfo } from '../api-types.js';
 
 /** Seconds of waveform a ring holds (what one canvas shows). */
@@ -61,8 +74,15 @@ export class LiveStore {
   readonly alarms = new Map<string, ActiveAlarm>();
   /** Event records, newest last (setpoint lifecycle, encounters, alerts …), bounded. */
   readonly events: EventRecord[] = [];
-  /** Records of kinds this page has no panel of its own for (e.g. early-warning scores), by device/kind/key. */
-  readonly other = new Map<string, CanonicalRecord>();
+  /** Early-warning scores, the latest of each (NEWS2, qSOFA, shock index). */
+  readonly scores = new Map<string, ScoreRecord>();
+  /** Band rises, newest last, bounded. */
+  readonly alerts: AlertRecord[] = [];
+  /** Care-timeline milestones, one of each per encounter. */
+  readonly milestones = new Map<string, MilestoneRecord>();
+  /** Lab results (blood gas, point of care), the latest per test and device; QC runs are not the patient's. */
+  readonly labs = new Map<string, LabRecord>();
+  location: LocationRecord | undefined;
   /** The retained gateway status message (on the hospital broker it carries outbox and uplink figures). */
   status: Record<string, unknown> | undefined;
   connection: Connection = 'connecting';
@@ -161,9 +181,24 @@ export class LiveStore {
         this.events.push(r);
         if (this.events.length > 200) this.events.splice(0, this.events.length - 200);
         return true;
-      default:
-        this.other.set(`${r.device}/${r.kind}/${keyOfOther(r)}`, r);
+      case 'score':
+        this.scores.set(r.score, r);
         return true;
+      case 'alert':
+        this.alerts.push(r);
+        if (this.alerts.length > 50) this.alerts.splice(0, this.alerts.length - 50);
+        return true;
+      case 'milestone':
+        this.milestones.set(r.milestone, r);
+        return true;
+      case 'lab':
+        if (!r.qc) this.labs.set(`${r.device}/${r.test.loinc}`, r);
+        return true;
+      case 'location':
+        this.location = r;
+        return true;
+      case 'loss':
+        return false; // accounting for the hospital; the outbox panel shows the count
     }
   }
 
@@ -175,12 +210,6 @@ export class LiveStore {
       for (const l of this.listeners) l();
     }, 250);
   }
-}
-
-function keyOfOther(r: CanonicalRecord): string {
-  const x = r as unknown as Record<string, unknown>;
-  for (const k of ['score', 'milestone', 'name', 'code', 'test']) if (typeof x[k] === 'string') return x[k] as string;
-  return '';
 }
 
 /** MDC_ECG_ELEC_POTL_II → ECG ELEC POTL II; used only when the record has no label. */

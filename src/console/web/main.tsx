@@ -6,7 +6,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { PendingSetpoint, SessionInfo } from '../api-types.js';
 import { Alarms } from './alarms.js';
 import { api } from './api.js';
-import { CarePanels } from './care-panels.js';
+import { CarePanels, Labs } from './care-panels.js';
 import { Devices, Uplink, Video, type GatewayFigures } from './gateway-panels.js';
 import { LiveStore } from './live-store.js';
 import { Login } from './login.js';
@@ -86,11 +86,12 @@ function Console({ session, onLogout }: { session: SessionInfo; onLogout: () => 
       <main>
         <div class="col-main">
           <Vitals store={store} now={now} names={names} />
+          <Labs store={store} />
         </div>
         <div class="col-side">
           <Alarms store={store} now={now} />
           <Setpoints session={session} pending={pending} events={store.events} now={now} skewMs={figures?.skewMs ?? 0} decide={decide} />
-          <CarePanels other={store.other} events={store.events} />
+          <CarePanels store={store} now={now} />
           <Devices figures={figures} store={store} now={now} />
           <Uplink sections={sections} />
           <Video sections={sections} />
