@@ -2,14 +2,18 @@
 // bus too (local consumers see them); `ambulink outbox` and the status report read its figures. It runs only when an
 // uplink is configured: without a hospital to send to, there is nothing to store and forward.
 import type { DaemonEnv, Extension } from '../daemon/context.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type OutboxOptions } from './outbox.js';
 
 export class OutboxExtension implements Extension {
   readonly name = 'outbox';
   /** The durable queue, for other parts of the gateway (enqueue); undefined when no uplink is configured. */
   readonly queue: Outbox | undefined;
 
-  constructor(private readonly env: DaemonEnv) {
+  /** `onStored`: shown each record once stored (the local broker publishes from it). */
+  constructor(
+    private readonly env: DaemonEnv,
+    onStored?: OutboxOptions['onStored'],
+  ) {
     const { config } = env;
     this.queue =
       config.uplink?.enabled === true
@@ -20,6 +24,7 @@ export class OutboxExtension implements Extension {
             log: env.log.child({ part: 'outbox' }),
             clock: env.clock,
             onLoss: (record) => env.bus.emit('record', record),
+            ...(onStored ? { onStored } : {}),
           })
         : undefined;
   }

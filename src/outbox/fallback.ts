@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.js';
 import type { LossRecord } from '../schema/index.js';
 import { CLASS_COUNT } from './classes.js';
 import { counterKey, encodeCounter, encodeStream, recordKey, streamKey, VALUE_HEADER } from './codec.js';
-import { EntryState, entrySize, entrySizeOf, type Entry, type StreamState } from './entry.js';
+import { EntryState, entrySize, entrySizeOf, sequence, type Entry, type StreamState } from './entry.js';
 import { SEQ_RESERVATION, type Journal } from './journal.js';
 import { lossRanges, type LossRange } from './loss.js';
 import { MemoryRing } from './memory-ring.js';
@@ -30,6 +30,8 @@ export interface FallbackContext {
   /** The entry of a loss record, and the record, announcing `range`. */
   lossEntry: (range: LossRange, reason: LossRecord['reason']) => { entry: Entry; record: LossRecord };
   onLoss: (record: LossRecord) => void;
+  /** A record held in memory is about to be sent (its seq is marked): local consumers may see it now. */
+  shown: (e: Entry) => void;
 }
 
 export class Fallback {
@@ -49,6 +51,9 @@ export class Fallback {
   admit(entries: Entry[]): void {
     const { journal, sender } = this.ctx;
     for (const e of entries) {
+      // Sequenced as it enters the ring (unless a failed write already did): the seq is marked below before the
+      // record is sent or shown, so a restart announces it if it is lost.
+      if (e.seq === 0) sequence(e);
       e.id = journal.nextId();
       e.key = recordKey(e.cls, e.id);
       e.state = EntryState.Queued;
@@ -58,12 +63,17 @@ export class Fallback {
       e.settle = undefined;
     }
     const dropped = this.ring.overflow((e) => e.stream.name === LOSS_STREAM);
-    if (dropped.length > 0) this.overflow(dropped);
+    const announced = dropped.length > 0 ? this.overflow(dropped) : [];
     if (entries.length === 0 && dropped.length === 0) return;
     const marks: Record<string, number> = {};
     for (const s of this.ctx.streams.all()) if (s.next > s.storedNext) marks[s.name] = s.next;
     if (this.ctx.seqMark.write(marks)) {
-      for (const e of entries) if (e.state === EntryState.Queued && sender.pending.has(e.id)) sender.offerMemoryOnly(e);
+      for (const e of entries) {
+        if (e.state !== EntryState.Queued || !sender.pending.has(e.id)) continue;
+        this.ctx.shown(e);
+        sender.offerMemoryOnly(e);
+      }
+      for (const e of announced) this.ctx.shown(e);
       sender.notifyReady();
     } else if (entries.length > 0) {
       this.ctx.log.warn({ held: this.ring.count }, 'outbox: seqs cannot be marked either; records in memory wait for storage before they are sent');
@@ -75,8 +85,10 @@ export class Fallback {
     this.ring.remove(e);
   }
 
-  private overflow(dropped: Entry[]): void {
+  /** Drops and announces; returns the new loss entries (shown locally once their seqs are marked). */
+  private overflow(dropped: Entry[]): Entry[] {
     const { sender } = this.ctx;
+    const announced: Entry[] = [];
     for (const e of dropped) {
       sender.pending.delete(e.id);
       e.state = EntryState.Dropping;
@@ -96,6 +108,8 @@ export class Fallback {
       }
       const { entry, record } = this.ctx.lossEntry(r, 'overflow');
       entry.settle = undefined;
+      sequence(entry);
+      record.seq = String(entry.seq);
       this.ctx.onLoss(record);
       this.lossRecords++;
       entry.id = this.ctx.journal.nextId();
@@ -105,7 +119,9 @@ export class Fallback {
       sender.pending.set(entry.id, entry);
       sender.offerMemoryOnly(entry);
       this.ringLoss.set(r.stream, { entry, record });
+      announced.push(entry);
     }
+    return announced;
   }
 
   /**

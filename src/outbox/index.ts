@@ -5,3 +5,4 @@ export { Outbox, type EnqueueRequest, type EnqueueReceipt, type OutboxStats, typ
 export { OutboxExtension } from './extension.js';
 export { PRIORITY_CLASSES, type PriorityClass } from './classes.js';
 export { parseEnvelope, type Envelope } from './envelope.js';
+export type { StoredRecord } from './stored-record.js';

@@ -6,10 +6,11 @@
 import type { Clock } from '../core/clock.js';
 import { CLASS_COUNT, classIndex } from './classes.js';
 import { counterKey, encodeCounter, encodeNumbers, encodeStream, recordKey, streamKey } from './codec.js';
-import { entrySize, type Entry, type StreamState } from './entry.js';
+import { entrySize, sequence, type Entry, type StreamState } from './entry.js';
 import { META_LAST_ID, META_LOW_MARKS, type BatchOp, type Store, type StoredState } from './store.js';
 
 const ALARM = classIndex('alarm');
+const LAB = classIndex('lab');
 /** Most records (or deletions) in one write. */
 const MAX_BATCH = 2000;
 const LOW_MARKS_EVERY_MS = 10_000;
@@ -72,6 +73,10 @@ export class Journal {
   private syncTimer: NodeJS.Timeout | undefined;
   private lowMarksAt = 0;
   private afterNextCommit: Array<() => void> = [];
+  /** Puts queued and puts gone (written, diverted to memory, or handed over after a failed write), since start. */
+  private putsIn = 0;
+  private putsOut = 0;
+  private putWaiters: Array<{ upTo: number; resolve: () => void }> = [];
   commits = 0;
 
   constructor(
@@ -90,7 +95,19 @@ export class Journal {
   /** A new record, to be written. */
   put(e: Entry): void {
     this.putQueue.push(e);
+    this.putsIn++;
     this.schedule();
+  }
+
+  /** Resolves once every put queued so far has been written (or diverted to the memory ring). */
+  putsWritten(): Promise<void> {
+    if (this.putsOut >= this.putsIn) return Promise.resolve();
+    return new Promise((resolve) => this.putWaiters.push({ upTo: this.putsIn, resolve }));
+  }
+
+  private putsGone(n: number): void {
+    this.putsOut += n;
+    while (this.putWaiters.length > 0 && this.putWaiters[0]!.upTo <= this.putsOut) this.putWaiters.shift()!.resolve();
   }
 
   /** An acknowledged record, to be deleted. */
@@ -127,6 +144,7 @@ export class Journal {
     const puts = this.putQueue;
     this.putQueue = [];
     this.syncDue = false;
+    this.putsGone(puts.length);
     return puts;
   }
 
@@ -247,14 +265,18 @@ export class Journal {
     let sync = this.syncIntervalMs === 0 || this.syncDue || now - this.lastSyncAt >= this.syncIntervalMs;
     const firstId = this.nextIdValue;
     for (const e of written) {
+      // Sequenced here, in the batch that stores the record and its stream's next seq (a failed write keeps them:
+      // the records then go to the memory ring with these seqs, marked before they are sent).
+      if (e.seq === 0) sequence(e);
       e.id = this.nextIdValue++;
       e.key = recordKey(e.cls, e.id);
       ops.push({ type: 'put', key: e.key, value: e.value });
       dCount[e.cls]!++;
       dBytes[e.cls]! += entrySize(e);
       streamNext.set(e.stream, Math.max(e.seq + 1, streamNext.get(e.stream) ?? 0));
-      // Alarms, events, loss and audit are synced before anything depends on them.
-      if (e.cls === ALARM) sync = true;
+      // Alarms, events, loss, audit and lab results are synced before anything depends on them (an analyser is
+      // acknowledged after this write, and will not send the result again).
+      if (e.cls === ALARM || e.cls === LAB) sync = true;
     }
     for (const e of deleted) {
       ops.push({ type: 'del', key: e.key });
@@ -290,6 +312,7 @@ export class Journal {
       for (const e of written) e.id = 0;
       for (const [s, next] of storedStreams) this.storeNext(s, next);
       this.hooks.failed(err as Error, puts, dels, plans);
+      this.putsGone(puts.length);
       return;
     }
 
@@ -312,6 +335,7 @@ export class Journal {
     this.afterNextCommit = [];
     for (const fn of after) fn();
     this.hooks.committed({ written, deleted, plans, intake: puts.length });
+    this.putsGone(puts.length);
   }
 
   /** The trailing sync: unsynced writes reach the disk within syncIntervalMs even if nothing else is written. */

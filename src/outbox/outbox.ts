@@ -15,8 +15,8 @@ import type { Topics } from '../core/topics.js';
 import type { CanonicalRecord, LossRecord } from '../schema/index.js';
 import type { MessageSource, OutgoingMessage, TakeLimits } from '../uplink/source.js';
 import { CLASS_COUNT, EVICTION_ORDER, PRIORITY_CLASSES, classIndex, className, classOfKind, classPolicies, type ClassIndex, type ClassPolicy, type PriorityClass } from './classes.js';
-import { recordValue } from './codec.js';
-import { EntryState, entrySizeOf, type Entry, type StreamState } from './entry.js';
+import { newEntry, type Entry, type StreamState } from './entry.js';
+import { StoredView, type StoredRecord } from './stored-record.js';
 import { Fallback, LOSS_STREAM } from './fallback.js';
 import { Janitor } from './janitor.js';
 import { Journal, type Batch, type DropPlan } from './journal.js';
@@ -40,8 +40,14 @@ export interface OutboxOptions {
   topics: Topics;
   log: Logger;
   clock: Clock;
-  /** Told of every loss record once it is stored (the daemon shows it to local consumers too). */
+  /** Told of every loss record once it is stored (for the daemon's own parts). */
   onLoss?: (record: LossRecord) => void;
+  /**
+   * Told of every record (and loss record) once it will be delivered or announced: stored, or held in memory with its
+   * seq marked. The local broker publishes from here, so a tablet never sees a seq the hospital will not get or hear
+   * of. Service messages (setpoint results, audit checkpoints) are not shown.
+   */
+  onStored?: (record: StoredRecord) => void;
   /** This boot of the machine (default: the kernel's boot id): a new boot after an unclean stop may mean a power cut. */
   bootId?: string;
 }
@@ -148,6 +154,8 @@ export class Outbox implements MessageSource {
   private recovering = false;
   private readonly drainSamples: Array<[number, number]> = [];
   private readonly routes = new Map<string, Map<string, { stream: string; cls: ClassIndex; topic: string }>>();
+  /** Streams of canonical records (and the loss stream): what local consumers are shown once stored. */
+  private readonly shownStreams = new Set<string>([LOSS_STREAM]);
   private readonly boot: string;
 
   constructor(private readonly options: OutboxOptions) {
@@ -199,6 +207,9 @@ export class Outbox implements MessageSource {
         clock,
         lossEntry: (range, reason) => this.lossEntry(range, reason),
         onLoss: (record) => options.onLoss?.(record),
+        shown: (e) => {
+          if (options.onStored && this.shownStreams.has(e.stream.name)) options.onStored(new StoredView(e));
+        },
       },
       config.memoryRingBytes,
     );
@@ -259,6 +270,14 @@ export class Outbox implements MessageSource {
     return this.journal.flush();
   }
 
+  /**
+   * The barrier drivers acknowledge their devices after: everything accepted so far is written (alarms and lab
+   * results synced), or held in memory and announced if lost while storage is unwritable.
+   */
+  stored(): Promise<void> {
+    return this.journal.putsWritten();
+  }
+
   private async tryOpen(): Promise<void> {
     let state: StoredState;
     try {
@@ -314,18 +333,19 @@ export class Outbox implements MessageSource {
   // Intake
 
   /**
-   * A validated record from the bus. The hot path: one JSON.stringify, no awaits. Returns the seq it got (undefined
-   * while storage has not opened yet, or after stop).
+   * A validated record from the bus. The hot path: one JSON.stringify, no awaits. It gets its seq when it is written
+   * (`onStored` tells). False after stop.
    */
-  enqueueRecord(record: CanonicalRecord): number | undefined {
-    if (this.mode === 'closed') return undefined;
+  enqueueRecord(record: CanonicalRecord): boolean {
+    if (this.mode === 'closed') return false;
     let r = record;
     if (r.seq !== undefined || r.historical !== undefined) {
       const { seq: _seq, historical: _historical, ...rest } = r;
       r = rest as CanonicalRecord;
     }
     const route = this.routeOf(r);
-    return this.accept(route.stream, route.cls, route.topic, JSON.stringify(r).slice(1));
+    this.accept(route.stream, route.cls, route.topic, JSON.stringify(r).slice(1));
+    return true;
   }
 
   /** Stream, class and topic of a record, made once per device and kind rather than once per record. */
@@ -336,6 +356,7 @@ export class Outbox implements MessageSource {
     if (!route) {
       route = { stream: r.kind === 'loss' ? LOSS_STREAM : `${r.device}/${r.kind}`, cls: classOfKind(r.kind), topic: this.options.topics.forRecord(r) };
       byKind.set(r.kind, route);
+      this.shownStreams.add(route.stream);
     }
     return route;
   }
@@ -361,23 +382,16 @@ export class Outbox implements MessageSource {
     return this.journal.queuedPuts + this.waiting.length + this.sender.hotCount;
   }
 
-  private accept(name: string, cls: ClassIndex, topic: string, body: string, settle?: (receipt: EnqueueReceipt) => void): number | undefined {
+  private accept(name: string, cls: ClassIndex, topic: string, body: string, settle?: (receipt: EnqueueReceipt) => void): void {
     const at = this.options.clock.wallMs();
     if (this.mode === 'opening') {
       this.hold({ stream: name, cls, topic, body, at, ...(settle ? { settle } : {}) });
-      return undefined;
+      return;
     }
-    const e = this.makeEntry(this.streams.ensure(name, cls, topic), body, at);
+    // No seq yet: the journal gives it in the write that stores the record.
+    const e = newEntry(this.streams.ensure(name, cls, topic), body, at);
     if (settle) e.settle = (durable) => settle({ stream: name, seq: String(e.seq), durable });
     this.journal.put(e);
-    return e.seq;
-  }
-
-  private makeEntry(stream: StreamState, body: string, at: number): Entry {
-    const seq = stream.next++;
-    if (!Number.isSafeInteger(stream.next)) throw new Error(`stream ${stream.name}: seq space exhausted`);
-    const value = recordValue(at, seq, stream.index, body === '}' ? `{"seq":"${seq}"}` : `{"seq":"${seq}",${body}`);
-    return { id: 0, key: '', cls: stream.cls, stream, seq, at, value, size: entrySizeOf(value), durable: false, backlog: false, state: EntryState.New };
   }
 
   /** Storage not open yet: keep the record unsequenced, within the memory ring's size. */
@@ -405,7 +419,7 @@ export class Outbox implements MessageSource {
     this.waiting = [];
     this.waitingBytes = 0;
     for (const w of list) {
-      const e = this.makeEntry(this.streams.ensure(w.stream, w.cls, w.topic), w.body, w.at);
+      const e = newEntry(this.streams.ensure(w.stream, w.cls, w.topic), w.body, w.at);
       const settle = w.settle;
       if (settle) e.settle = (durable) => settle({ stream: w.stream, seq: String(e.seq), durable });
       this.journal.put(e);
@@ -418,7 +432,9 @@ export class Outbox implements MessageSource {
   private committed(batch: Batch): void {
     this.storedTotal += batch.intake;
     const now = this.options.clock.wallMs();
+    const show = this.options.onStored;
     for (const e of batch.written) {
+      if (show && this.shownStreams.has(e.stream.name)) show(new StoredView(e));
       e.settle?.(true);
       e.settle = undefined;
       this.sender.offerLive(e);
@@ -437,9 +453,10 @@ export class Outbox implements MessageSource {
   private writeFailed(err: Error, puts: Entry[], dels: Entry[], plans: DropPlan[]): void {
     this.lastError = err.message;
     for (const p of plans) {
-      // The drop did not happen, so neither did its loss records: their seqs are given back.
+      // The drop did not happen, so neither did its loss records: the seqs the failed write gave them are given back
+      // (they were the last of the loss stream in that batch).
       const loss = p.losses[0];
-      if (loss) loss.stream.next = loss.seq;
+      if (loss && loss.seq > 0) loss.stream.next = Math.min(loss.stream.next, loss.seq);
       p.done(false);
     }
     for (const e of dels) this.journal.delete(e);
@@ -499,10 +516,13 @@ export class Outbox implements MessageSource {
       this.options.clock.monoMs(),
     );
     const stream = this.streams.ensure(LOSS_STREAM, ALARM, this.options.topics.loss);
-    const entry = this.makeEntry(stream, JSON.stringify(record).slice(1), wall);
-    record.seq = String(entry.seq);
-    // Local consumers hear of it once it is stored.
-    entry.settle = () => this.options.onLoss?.(record);
+    // Sequenced like any record: in the write that stores it (or when it enters the memory ring).
+    const entry = newEntry(stream, JSON.stringify(record).slice(1), wall);
+    // The daemon's parts hear of it once it is stored.
+    entry.settle = () => {
+      record.seq = String(entry.seq);
+      this.options.onLoss?.(record);
+    };
     return { entry, record };
   }
 

@@ -383,7 +383,7 @@ export class Sender implements MessageSource {
       this.ctx.log.error({ id, stream: h.streamIndex }, 'outbox record of an unknown stream skipped');
       return undefined;
     }
-    return { id, key, cls, stream, seq: h.seq, at: h.at, value, size: entrySizeOf(value), durable: true, backlog: false, state: EntryState.Queued };
+    return { id, key, cls, stream, seq: h.seq, body: '', at: h.at, value, size: entrySizeOf(value), durable: true, backlog: false, state: EntryState.Queued };
   }
 
   /** No stored record of this class below the result is still waiting: a safe start for reads and compaction. */
