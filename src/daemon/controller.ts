@@ -87,10 +87,11 @@ export class Controller {
     this.gate = new RecordGate(env);
     this.latest = new LatestValues(env);
     this.local = new LocalPublisher(env);
-    this.devices = new DeviceManager(env, this.gate.ingest);
+    this.outbox = new OutboxExtension(env, config.localBroker.enabled ? this.local.publishStored : undefined);
+    const queue = this.outbox.queue;
+    this.devices = new DeviceManager(env, this.gate.ingest, () => queue?.stored() ?? Promise.resolve());
     this.control = new ControlApi(env, { devices: this.devices, latest: this.latest, local: this.local, gate: this.gate });
     this.video = new VideoService(env, this.gate.ingest, this.options.video);
-    this.outbox = new OutboxExtension(env);
     this.uplink = new UplinkExtension(env, this.outbox.queue);
     const hospital = this.options.hospital ?? hospitalChannel(this.outbox.queue, this.uplink.link);
     this.encounter = new EncounterService(env, { gate: this.gate, broker: this.local.broker });

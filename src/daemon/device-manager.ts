@@ -13,6 +13,8 @@ export class DeviceManager implements Extension {
   constructor(
     private readonly env: DaemonEnv,
     private readonly emit: (record: CanonicalRecord) => void,
+    /** Resolves once what was emitted so far is in the outbox (drivers acknowledge their devices after it). */
+    private readonly stored: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   async start(): Promise<void> {
@@ -28,7 +30,7 @@ export class DeviceManager implements Extension {
           transport: device.transport,
           staleAfterMs: device.staleAfterMs ?? config.policies.staleAfterMs ?? driver.staleAfterMs ?? FALLBACK_STALE_MS,
         },
-        { vehicle: config.vehicle.id, clock, log, emit: this.emit, heartbeatMs: config.policies.deviceHeartbeatMs },
+        { vehicle: config.vehicle.id, clock, log, emit: this.emit, stored: this.stored, heartbeatMs: config.policies.deviceHeartbeatMs },
       );
       this.supervisors.set(device.id, supervisor);
       supervisor.start();

@@ -1,5 +1,11 @@
 // Runs the embedded broker and publishes every record on it, plus the gateway's retained status.
+//
+// With an uplink, records are published here only once the outbox will deliver or announce them (stored, with their
+// seq): a tablet then never sees a seq that the hospital will neither get nor hear of as lost, and it can deduplicate
+// and check gaps by (vehicle, stream, seq) as the hospital does. Without an uplink there is no outbox and no seq, and
+// records are published as they arrive.
 import { LocalBroker } from '../broker/local-broker.js';
+import type { StoredRecord } from '../outbox/stored-record.js';
 import { packageVersion } from '../core/paths.js';
 import type { CanonicalRecord } from '../schema/index.js';
 import type { DaemonEnv, Extension } from './context.js';
@@ -17,8 +23,14 @@ export class LocalPublisher implements Extension {
     if (!this.env.config.localBroker.enabled) return;
     await this.broker.start();
     this.publishStatus('online');
-    this.env.bus.on(this, 'record', (record) => this.publish(record));
+    if (!this.env.config.uplink?.enabled) this.env.bus.on(this, 'record', (record) => this.publish(record));
   }
+
+  /** A record the outbox has stored (its JSON, with seq): the outbox calls this. */
+  readonly publishStored = (record: StoredRecord): void => {
+    // Waveforms are high-rate and superseded at once: QoS 0. Everything else QoS 1 for subscribers that ask for it.
+    this.broker.publish(record.topic, record.payload, { qos: record.cls === 'waveform' ? 0 : 1 });
+  };
 
   async stop(): Promise<void> {
     this.env.bus.removeListeners(this);
