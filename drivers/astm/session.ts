@@ -44,6 +44,9 @@ export class AstmSession implements Session<AstmToken> {
   private bidNotBeforeMs = 0;
   private queryInTransfer = false;
   private stopped = false;
+  /** Writes waiting behind an ACK (see ackOnceStored), in line order. */
+  private line: Promise<void> = Promise.resolve();
+  private acksPending = 0;
 
   constructor(
     private readonly io: SessionIo<AstmToken>,
@@ -88,7 +91,7 @@ export class AstmSession implements Session<AstmToken> {
     this.state = 'receiving';
     this.queryInTransfer = false;
     this.io.decode(token, rx);
-    this.io.write(ACK_BYTE);
+    this.write(ACK_BYTE);
     this.armLink(this.options.timers.receiveTimeoutMs, () => this.receiveTimedOut());
   }
 
@@ -98,7 +101,8 @@ export class AstmSession implements Session<AstmToken> {
         if (token.text[0] === 'Q' || token.text[0] === 'q') this.queryInTransfer = true;
         return this.io.decode(token, rx);
       case 'frame':
-        this.io.write(token.answer === 'ack' ? ACK_BYTE : NAK_BYTE);
+        if (token.answer === 'ack') this.ackOnceStored();
+        else this.write(NAK_BYTE);
         return this.armLink(this.options.timers.receiveTimeoutMs, () => this.receiveTimedOut());
       case 'enq':
         // The analyser started the transfer over (it missed our ACK to its ENQ, or gave up on a frame).
@@ -114,6 +118,29 @@ export class AstmSession implements Session<AstmToken> {
       default:
         return;
     }
+  }
+
+  /**
+   * A frame's ACK tells the analyser it may forget what the frame carried (it will not send it again): the results
+   * emitted from it are written to the outbox first. The analyser waits for this ACK before its next frame, so the
+   * order on the line is kept.
+   */
+  private ackOnceStored(): void {
+    this.acksPending++;
+    this.line = this.line
+      .then(() => this.io.stored())
+      .then(() => {
+        this.acksPending--;
+        if (!this.stopped) this.io.write(ACK_BYTE);
+      });
+  }
+
+  /** Writes to the line after any ACK still waiting for its results to be stored, so the line keeps its order. */
+  private write(bytes: Buffer): void {
+    if (this.acksPending === 0) return this.io.write(bytes);
+    this.line = this.line.then(() => {
+      if (!this.stopped) this.io.write(bytes);
+    });
   }
 
   private receiveTimedOut(): void {
@@ -156,14 +183,14 @@ export class AstmSession implements Session<AstmToken> {
         this.next++;
         if (this.next < this.frames.length) return this.sendFrame();
         clearTimeout(this.linkTimer);
-        this.io.write(EOT_BYTE);
+        this.write(EOT_BYTE);
         this.state = 'idle';
         this.outgoing = undefined;
         return;
       case 'nak':
         if (++this.naks > this.options.timers.maxRetries) {
           clearTimeout(this.linkTimer);
-          this.io.write(EOT_BYTE);
+          this.write(EOT_BYTE);
           this.state = 'idle';
           this.io.log.warn({ naks: this.naks }, 'analyser refused a frame too often; reply to its query given up');
           this.outgoing = undefined;
@@ -173,7 +200,7 @@ export class AstmSession implements Session<AstmToken> {
       case 'eot':
         // The receiver asks us to stop (interrupt): end the transfer and send the whole message again later.
         clearTimeout(this.linkTimer);
-        this.io.write(EOT_BYTE);
+        this.write(EOT_BYTE);
         this.state = 'idle';
         return this.retryLater(this.options.timers.busyRetryMs, 'analyser interrupted our transfer');
       default:
@@ -182,9 +209,9 @@ export class AstmSession implements Session<AstmToken> {
   }
 
   private sendFrame(): void {
-    this.io.write(this.frames[this.next]!);
+    this.write(this.frames[this.next]!);
     this.armLink(this.options.timers.replyTimeoutMs, () => {
-      this.io.write(EOT_BYTE);
+      this.write(EOT_BYTE);
       this.state = 'idle';
       this.retryLater(this.options.timers.busyRetryMs, 'no reply to our frame');
     });
@@ -216,9 +243,9 @@ export class AstmSession implements Session<AstmToken> {
       if (this.stopped || this.state !== 'idle' || !this.outgoing) return;
       if (this.io.clock.monoMs() < this.bidNotBeforeMs) return this.considerBid();
       this.state = 'bidding';
-      this.io.write(ENQ_BYTE);
+      this.write(ENQ_BYTE);
       this.armLink(this.options.timers.replyTimeoutMs, () => {
-        this.io.write(EOT_BYTE);
+        this.write(EOT_BYTE);
         this.state = 'idle';
         this.retryLater(this.options.timers.busyRetryMs, 'no reply to our ENQ');
       });

@@ -17,6 +17,8 @@ let ackCounter = 0;
 
 export class MllpAckSession implements Session<Hl7Frame> {
   private identified = false;
+  private stopped = false;
+  private acks: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: AckOptions,
@@ -34,7 +36,11 @@ export class MllpAckSession implements Session<Hl7Frame> {
     }
     const ack = this.verdict(frame);
     const id = `AL${rx.wallMs.toString(36).toUpperCase()}${(++ackCounter).toString(36).toUpperCase()}`;
-    this.io.write(mllp(buildAck(ack, { application: this.options.ackApplication, facility: this.options.ackFacility }, this.io.clock.wallMs(), id)));
+    // The sender forgets a message once acknowledged: its records are stored first. ACKs leave in message order.
+    this.acks = this.acks.then(() => this.io.stored()).then(() => {
+      if (this.stopped) return;
+      this.io.write(mllp(buildAck(ack, { application: this.options.ackApplication, facility: this.options.ackFacility }, this.io.clock.wallMs(), id)));
+    });
     if (ack.code !== 'AA') {
       this.io.log.warn({ ack: ack.code, controlId: ack.controlId, problem: ack.problem }, 'HL7 message not fully accepted');
     } else if (frame.unmapped > 0) {
@@ -42,7 +48,9 @@ export class MllpAckSession implements Session<Hl7Frame> {
     }
   }
 
-  stop(): void {}
+  stop(): void {
+    this.stopped = true;
+  }
 
   private verdict(frame: Hl7Frame): AckInput {
     const parsed = frame.parsed;

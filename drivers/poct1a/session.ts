@@ -41,6 +41,9 @@ export class Poct1Session implements Session<Poct1Message> {
     private readonly options: Poct1SessionOptions,
   ) {}
 
+  /** The acknowledgements waiting for their messages' records to be stored, in order. */
+  private acks: Promise<void> = Promise.resolve();
+
   start(): void {
     this.armIdle();
   }
@@ -85,9 +88,13 @@ export class Poct1Session implements Session<Poct1Message> {
       default:
         break; // KPA keep-alive, events, operator lists: acknowledged, nothing more
     }
-    // Acknowledged once handed over (observations are in the daemon by now), before anything of ours goes out.
-    this.send({ type: 'ACK.R01', build: (id, now) => ack(id, controlId, 'AA', now) }, true);
-    this.pump();
+    // Acknowledged once what it carried is stored (the device forgets an acknowledged message), before anything of
+    // ours goes out. Acknowledgements leave in the order the messages came.
+    this.acks = this.acks.then(() => this.io.stored()).then(() => {
+      if (this.stopped) return;
+      this.send({ type: 'ACK.R01', build: (id, now) => ack(id, controlId, 'AA', now) }, true);
+      this.pump();
+    });
   }
 
   stop(): void {

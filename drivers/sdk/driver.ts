@@ -36,6 +36,12 @@ export interface SessionIo<F> {
   write(bytes: Buffer): void;
   decode(frame: F, rx: RxTime): void;
   emit(record: CanonicalRecord): void;
+  /**
+   * Resolves once every record emitted so far will be delivered or announced (written to the outbox). A protocol that
+   * acknowledges what it received (ASTM, POCT1-A, HL7 over MLLP) acknowledges after this, so that a record the device
+   * was told it delivered is never lost to a crash of the gateway.
+   */
+  stored(): Promise<void>;
   setIdentity(identity: DeviceIdentity): void;
   /** The link is unusable (handshake failed, device silent): drop it; the supervisor reconnects with backoff. */
   fail(reason: string): void;
@@ -58,6 +64,8 @@ export interface DriverContext<O> {
   readonly clock: Clock;
   readonly log: Logger;
   emit(record: CanonicalRecord): void;
+  /** See SessionIo.stored. */
+  stored(): Promise<void>;
   setIdentity(identity: DeviceIdentity): void;
   fail(reason: string): void;
 }

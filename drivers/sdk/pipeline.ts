@@ -39,6 +39,7 @@ export function framedDriver<S extends TObject, F>(spec: FramedDriverSpec<S, F>)
         write: (bytes) => link.write(bytes),
         decode: (frame, rx) => decoder.decode(frame, rx, out),
         emit: out,
+        stored: () => ctx.stored(),
         setIdentity: (id) => ctx.setIdentity(id),
         fail: (reason) => ctx.fail(reason),
       };

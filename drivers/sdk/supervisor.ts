@@ -39,6 +39,8 @@ export interface SupervisorDeps {
   readonly log: Logger;
   /** Every record the device produces, and the supervisor's own device records. */
   emit(record: CanonicalRecord): void;
+  /** Resolves once what was emitted so far is stored (the daemon's outbox); default: at once (nothing stores). */
+  stored?(): Promise<void>;
   readonly backoff?: BackoffOptions;
   /** How often a device record with fresh counters is sent while nothing changes. */
   readonly heartbeatMs?: number;
@@ -231,6 +233,7 @@ export class DeviceSupervisor {
       clock: this.deps.clock,
       log: this.deps.log.child({ device: this.spec.id, driver: this.spec.driver.name }),
       emit: (record) => this.onRecord(record),
+      stored: () => this.deps.stored?.() ?? Promise.resolve(),
       setIdentity: (identity) => {
         this.identity = { ...this.identity, ...identity };
         this.emitDeviceRecord();

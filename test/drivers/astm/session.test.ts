@@ -21,6 +21,7 @@ function link(t: { teardown(fn: () => void): void }) {
     write: (b) => written.push(Buffer.from(b)),
     decode: (tok) => decoded.push(tok),
     emit: () => undefined,
+    stored: () => Promise.resolve(),
     setIdentity: () => undefined,
     fail: () => undefined,
   };
@@ -31,12 +32,15 @@ function link(t: { teardown(fn: () => void): void }) {
   /** The analyser sends a query and ends its transfer: the gateway has an answer to send. */
   const query = () => feed(Buffer.concat([ENQ_BYTE, ...framesOf(['H|\\^&', 'Q|1|^S1||^^^ALL', 'L|1|N']), EOT_BYTE]));
   const kinds = () => written.map((b) => (b.length === 1 ? ({ [ACK]: 'ACK', [NAK]: 'NAK', [ENQ]: 'ENQ', [EOT]: 'EOT' } as Record<number, string>)[b[0]!] : `F${String.fromCharCode(b[1]!)}`));
-  return { written, decoded, feed, query, kinds, session };
+  /** ACKs leave once the results are stored (here: at once, a tick later). */
+  const settled = () => new Promise((r) => setImmediate(r));
+  return { written, decoded, feed, query, kinds, session, settled };
 }
 
 t.test('as receiver: ACK to ENQ and good frames, records decoded, then the answer to the query is sent', async (t) => {
   const l = link(t);
   l.query();
+  await l.settled();
   t.same(l.kinds().slice(0, 4), ['ACK', 'ACK', 'ACK', 'ACK']);
   t.same(l.decoded.filter((x) => x.kind === 'record').length, 3);
   await waitFor(() => l.kinds()[4] === 'ENQ', 'the gateway bids for the line');
@@ -90,6 +94,7 @@ t.test('contention: the gateway does not answer the contending ENQ, answers the 
   l.feed([ENQ]); // the analyser bid at the same time
   t.equal(l.written.length, before, 'nothing written: the analyser has priority and will bid again');
   l.feed(Buffer.concat([ENQ_BYTE, ...framesOf(['H|\\^&', 'L|1|N']), EOT_BYTE]));
+  await l.settled();
   t.same(l.kinds().slice(before, before + 3), ['ACK', 'ACK', 'ACK'], "the analyser's transfer is taken");
   await waitFor(() => l.kinds().at(-1) === 'ENQ', 'the gateway bids again after the contention wait');
 });
