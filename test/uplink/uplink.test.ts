@@ -125,6 +125,8 @@ t.test('a stalled link (open, passing nothing) is torn down and rebuilt; nothing
   proxy.stall();
   for (let i = 0; i < 100; i++) link.outbox.enqueueRecord(numeric('mon', i));
   await waitFor(() => link.uplink.stats().stalls >= 1, 'the stall to be detected', 60_000);
+  // Torn down on detection, rebuilt after the reconnect backoff: wait for it rather than race it on a loaded machine.
+  await waitFor(() => proxy.counts.connections >= 2, 'a new connection', 60_000);
   t.ok(proxy.counts.connections >= 2, 'a new connection was made');
   await waitFor(() => consumer.checker.received('mon/numeric') === 200, 'the rest, over the new connection', 60_000);
   t.equal(consumer.checker.report().missing, 0);
