@@ -5,17 +5,34 @@
 // records every envelope; at the end, after the link has healed and the outbox has drained, it checks every stream:
 // each seq from 1 to the last the daemon handed out is there, once after deduplication, or announced by a loss record.
 //
-//   npm run chaos -- [--duration 600] [--kills 10] [--broker-restarts 5] [--stalls 4] [--blackouts 3]
-//                    [--max-blackout 120] [--devices 4] [--speed 50] [--location-quota BYTES] [--keep]
+// A GE S/5 monitor simulator (numerics, alarms and five waves) feeds it too, so kills land mid-burst.
 //
-// Ends with one JSON line: {"streams","records","missing","duplicates_after_dedupe","loss_accounted","kills",
-// "broker_restarts","stalls","blackouts"}; exit 0 when nothing is missing and no seq was reused.
+// Two checkers count. The project's own (it knows what the outbox handed out), and an independent one: a plain mqtt.js
+// subscriber with a persistent session that knows nothing of the outbox, counts (vehicle, stream, seq) per item and
+// checks that every gap in [1, highest seen] is covered by a loss record it received. A second independent subscriber
+// on the vehicle's local broker (the tablet) checks that every seq it saw reached the hospital or was announced.
+//
+//   npm run chaos -- [--duration 600] [--kills 16] [--broker-restarts 6] [--stalls 4] [--blackouts 3]
+//                    [--max-blackout 120] [--devices 4] [--speed 50] [--monitors 1] [--location-quota BYTES] [--keep]
+//
+// Broker restarts alternate between a clean stop (SIGTERM: mosquitto writes its persistence) and kill -9, after which
+// mosquitto's own persistence (autosave) may lose what it had acknowledged: that loss is the broker's. A wire tap on
+// the link sees which seqs the broker acknowledged, so such gaps are counted apart (`broker_own_loss`), not hidden,
+// and `gaps_unannounced` counts only the gaps the gateway left: seqs never acknowledged by the broker and never
+// announced by a loss record.
+//
+// Ends with one JSON line: {"streams","records","missing","duplicates_after_dedupe","loss_accounted",
+// "gaps_unannounced","loss_announced","broker_own_loss","tablet_seen","tablet_seen_not_delivered","kills",
+// "broker_restarts","broker_kill9","stalls","blackouts"} (`missing` is the project's own checker, which counts the
+// broker's own loss too); exit 0 when no gap is unannounced, the tablet saw nothing the hospital neither got nor
+// heard of, and no seq was reused.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { geS5Simulator } from '../drivers/ge-s5/simulator.js';
 import { nmeaSimulator } from '../drivers/nmea0183/simulator.js';
 import type { RunningSimulator } from '../drivers/sdk/simulator.js';
 import { callDaemon } from '../src/control/client.js';
@@ -23,7 +40,10 @@ import { silentLogger } from '../src/core/logger.js';
 import type { OutboxStats, StreamInfo } from '../src/outbox/index.js';
 import type { LinkStats } from '../src/uplink/index.js';
 import { startHospitalConsumer } from './lib/hospital-consumer.js';
+import { startIndependentConsumer } from './lib/independent-consumer.js';
 import { LinkEmulator } from './lib/link-emulator.js';
+import { WireTap } from './lib/wire-tap.js';
+import { freePort, waitForPort } from './lib/free-port.js';
 import { startMosquitto } from './lib/mosquitto.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -40,8 +60,12 @@ interface Options {
   maxBlackout: number;
   devices: number;
   speed: number;
+  monitors: number;
   locationQuota: number | undefined;
   keep: boolean;
+  /** The hospital broker with Debian's default limits (max_queued_messages 1000). */
+  brokerDefaults: boolean;
+
 }
 
 function parseArgs(argv: string[]): Options {
@@ -52,15 +76,18 @@ function parseArgs(argv: string[]): Options {
   const lq = argv.indexOf('--location-quota');
   return {
     duration: get('duration', 600),
-    kills: get('kills', 10),
-    brokerRestarts: get('broker-restarts', 5),
+    kills: get('kills', 16),
+    brokerRestarts: get('broker-restarts', 6),
     stalls: get('stalls', 4),
     blackouts: get('blackouts', 3),
     maxBlackout: get('max-blackout', 120),
     devices: get('devices', 4),
     speed: get('speed', 50),
+    monitors: get('monitors', 1),
     locationQuota: lq >= 0 ? Number(argv[lq + 1]) : undefined,
     keep: argv.includes('--keep'),
+    brokerDefaults: argv.includes('--broker-defaults'),
+
   };
 }
 
@@ -126,10 +153,27 @@ function schedule(count: number, from: number, to: number): number[] {
 export async function chaos(opts: Options): Promise<Record<string, number>> {
   const work = mkdtempSync(join(tmpdir(), 'ambulink-chaos-'));
   log(`chaos run: ${opts.duration} s, ${opts.kills} kills, ${opts.brokerRestarts} broker restarts, ${opts.stalls} stalls, ${opts.blackouts} blackouts (≤ ${opts.maxBlackout} s); work dir ${work}`);
-  const broker = await startMosquitto({ dir: join(work, 'hospital'), persistence: true, nodelay: true });
-  const link = new LinkEmulator({ host: '127.0.0.1', port: broker.port }, { delayMs: 15, jitterMs: 10, bytesPerSecond: 2_000_000 });
+  // What mosquitto itself drops (a client's queue over max_queued_messages) is the broker's loss, not the gateway's:
+  // counted from its log so the report can say which is which.
+  const brokerDrops = { warnings: 0 };
+  const broker = await startMosquitto({
+    dir: join(work, 'hospital'),
+    persistence: true,
+    nodelay: true,
+    debianDefaults: opts.brokerDefaults,
+    // Bounded, so that what a kill -9 of the broker takes is seconds of its traffic (Debian's default is 30 min).
+    extra: ['autosave_interval 10'],
+    onLog: (text) => {
+      brokerDrops.warnings += text.split('\n').filter((l) => /dropped|dropping/i.test(l)).length;
+    },
+  });
+  // The tap reads what crosses the link: which seqs the broker acknowledged (so a gap it made is told from one the
+  // gateway made).
+  const tap = new WireTap();
+  const link = new LinkEmulator({ host: '127.0.0.1', port: broker.port }, { delayMs: 15, jitterMs: 10, bytesPerSecond: 2_000_000 }, tap);
   await link.start();
   const consumer = await startHospitalConsumer(broker.url, { vehicle: VEHICLE, persistent: true, clientId: `chaos-hospital-${process.pid}` });
+  const independent = await startIndependentConsumer(broker.url, { clientId: `chaos-independent-${process.pid}` });
   const sims: RunningSimulator[] = [];
   const devices = [];
   for (let d = 0; d < opts.devices; d++) {
@@ -137,12 +181,20 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
     sims.push(await nmeaSimulator.start({ endpoint: { type: 'pty', path }, params: { retime: 'true', speed: String(opts.speed) }, log: silentLogger() }));
     devices.push({ id: `gps${d}`, driver: 'nmea0183', transport: { type: 'serial', path, baudRate: 115200 }, staleAfterMs: 5000 });
   }
+  for (let m = 0; m < opts.monitors; m++) {
+    const path = join(work, `mon${m}.pty`);
+    sims.push(await geS5Simulator.start({ endpoint: { type: 'pty', path }, params: { scenario: 'stemi', pace: '10' }, log: silentLogger() }));
+    devices.push({ id: `mon${m}`, driver: 'ge-s5', transport: { type: 'serial', path, baudRate: 115200 }, options: { intervalS: 5, waves: ['ECG1', 'ECG2', 'PLETH', 'CO2', 'INVP1'] } });
+  }
+  // The tablet: a consumer on the vehicle's local broker (on a fixed port, so it finds the restarted daemon).
+  const localPort = await freePort();
+  writeFileSync(join(work, 'tablet.pw'), 'tablet-secret\n', { mode: 0o600 });
   const config = {
     vehicle: { id: VEHICLE },
     storage: { dataDir: join(work, 'data') },
     control: { socket: join(work, 'control.sock') },
     log: { level: 'info' },
-    localBroker: { host: '127.0.0.1', port: 0 },
+    localBroker: { host: '127.0.0.1', port: localPort, users: [{ username: 'tablet', passwordFile: join(work, 'tablet.pw'), role: 'consumer' }] },
     devices,
     ...(opts.locationQuota ? { outbox: { classes: { location: { quotaBytes: opts.locationQuota } } } } : {}),
     uplink: {
@@ -160,7 +212,9 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
   writeFileSync(configFile, stringify(config));
   const daemon = new Daemon(configFile, join(work, 'daemon.log'), config.control.socket);
   daemon.start();
-  const counts = { kills: 0, broker_restarts: 0, stalls: 0, blackouts: 0, resets: 0 };
+  await waitForPort('127.0.0.1', localPort, 30_000);
+  const tablet = await startIndependentConsumer(`mqtt://127.0.0.1:${localPort}`, { clientId: `chaos-tablet-${process.pid}`, filter: `ambulink/v1/${VEHICLE}/#`, username: 'tablet', password: 'tablet-secret' });
+  const counts = { kills: 0, broker_restarts: 0, broker_kill9: 0, stalls: 0, blackouts: 0, resets: 0 };
 
   // The disturbances: link events one at a time, kills and broker restarts on their own timelines.
   const t0 = Date.now();
@@ -213,8 +267,11 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
   const brokerTimeline = (async () => {
     for (const when of schedule(opts.brokerRestarts, 0.08 * ms, 0.9 * ms)) {
       await at(when);
-      log('broker: restart');
-      await broker.stop('SIGTERM');
+      // Every other restart is a kill -9: what the broker had acknowledged and not yet saved is then its own loss.
+      const hard = counts.broker_restarts % 2 === 1;
+      log(`broker: restart (${hard ? 'kill -9' : 'clean stop'})`);
+      await broker.stop(hard ? 'SIGKILL' : 'SIGTERM');
+      if (hard) counts.broker_kill9++;
       await sleep(rand(500, 5000));
       await broker.start();
       counts.broker_restarts++;
@@ -261,14 +318,46 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
   clearInterval(progress);
   const expected = new Map((streams ?? []).map((s) => [s.stream, Number(s.lastSeq)]));
   const report = consumer.checker.report(expected);
+  const ind = independent.report();
+  // Each gap nobody announced: did the broker acknowledge that seq (then lose it: its own loss), or did the gateway
+  // never get it acknowledged (the gateway's silent gap, which must never happen)?
+  const silent = independent.gaps();
+  const brokerOwn = silent.filter(([key, seq]) => tap.brokerAcked(key, seq));
+  const gatewaySilent = silent.filter(([key, seq]) => !tap.brokerAcked(key, seq));
+  if (gatewaySilent.length > 0) log(`gaps the gateway left unannounced, e.g.: ${gatewaySilent.slice(0, 20).map(([k, s]) => `${k}#${s}`).join(' ')}`);
+  if (brokerOwn.length > 0) log(`gaps the broker made (acknowledged by it, never delivered: its kill -9): ${brokerOwn.length}, e.g. ${brokerOwn.slice(0, 10).map(([k, s]) => `${k}#${s}`).join(' ')}`);
+  log(`wire tap: ${tap.publishes} QoS 1 publishes, ${tap.pubacks} acknowledged by the broker`);
+  // What the tablet saw must have reached the hospital, or be announced there.
+  let tabletSeen = 0;
+  let tabletNotDelivered = 0;
+  const tabletSample: string[] = [];
+  for (const [key, seqs] of tablet.seen()) {
+    for (const seq of seqs) {
+      tabletSeen++;
+      if (independent.accounted(key, seq) || tap.brokerAcked(key, seq)) continue;
+      tabletNotDelivered++;
+      if (tabletSample.length < 10) tabletSample.push(`${key}#${seq}`);
+    }
+  }
+  log(`tablet (local broker) saw ${tabletSeen} (stream, seq); not at the hospital and not announced: ${tabletNotDelivered} ${tabletSample.join(' ')}`);
+  log(`hospital broker's own drop warnings in its log: ${brokerDrops.warnings}`);
+  log(`independent consumer: ${JSON.stringify(ind.perStream)}`);
+
   const result = {
     streams: report.streams,
     records: report.records,
     missing: report.missing,
     duplicates_after_dedupe: report.duplicates_after_dedupe,
     loss_accounted: report.loss_accounted,
+    gaps_unannounced: gatewaySilent.length,
+    loss_announced: ind.loss_announced,
+    broker_own_loss: brokerOwn.length,
+    tablet_seen: tabletSeen,
+    tablet_seen_not_delivered: tabletNotDelivered,
+    broker_drop_warnings: brokerDrops.warnings,
     kills: counts.kills,
     broker_restarts: counts.broker_restarts,
+    broker_kill9: counts.broker_kill9,
     stalls: counts.stalls,
     blackouts: counts.blackouts,
   };
@@ -276,6 +365,8 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
   if (report.missing > 0) log(`missing, e.g.: ${report.missingSample.join(' ')}`);
   await daemon.stop();
   await consumer.stop();
+  await independent.stop();
+  await tablet.stop();
   await link.stop();
   await broker.stop();
   if (opts.keep || report.missing > 0) log(`work dir kept: ${work}`);
@@ -287,7 +378,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   chaos(parseArgs(process.argv.slice(2))).then(
     (result) => {
       process.stdout.write(`${JSON.stringify(result)}\n`);
-      process.exit(result.missing === 0 && result.duplicates_after_dedupe === 0 ? 0 : 1);
+      const ok = result.gaps_unannounced === 0 && result.tablet_seen_not_delivered === 0 && result.duplicates_after_dedupe === 0;
+      process.exit(ok ? 0 : 1);
     },
     (err: Error) => {
       process.stderr.write(`chaos failed: ${err.stack}\n`);

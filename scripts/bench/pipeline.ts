@@ -116,15 +116,27 @@ export interface Pipeline {
 }
 
 export async function startPipeline(dir: string, url: string | undefined, devices: number): Promise<Pipeline> {
+  /**
+   * A record gets its seq when it is written, in the order its stream's records arrived: each stream's frame arrival
+   * times wait in order (null: fed while not measuring) until the outbox says which seq the record got.
+   */
+  const arriving = new Map<string, Array<number | null>>();
+  /** stream → seq → frame arrival (monotonic ms). */
+  const arrivals = new Map<string, Map<number, number>>();
   const outbox = new Outbox({
     vehicle: VEHICLE,
     config: benchOutboxConfig(dir),
     topics: topicsFor(VEHICLE),
     log: silentLogger(),
     clock: systemClock,
+    onStored: (stored) => {
+      const at = arriving.get(stored.stream)?.shift();
+      if (at === undefined || at === null) return;
+      let m = arrivals.get(stored.stream);
+      if (!m) arrivals.set(stored.stream, (m = new Map()));
+      m.set(stored.seq, at);
+    },
   });
-  /** stream → seq → frame arrival (monotonic ms). */
-  const arrivals = new Map<string, Map<number, number>>();
   const epochs = renderEpochs(4000);
   let next = 0;
   const pipeline: Pipeline = {
@@ -148,13 +160,11 @@ export async function startPipeline(dir: string, url: string | undefined, device
     },
   };
   const receivers = virtualReceivers(VEHICLE, devices, (record, rx) => {
-    const seq = outbox.enqueueRecord(record);
-    if (seq !== undefined && pipeline.measure) {
-      const stream = `${record.device}/${record.kind}`;
-      let m = arrivals.get(stream);
-      if (!m) arrivals.set(stream, (m = new Map()));
-      m.set(seq, rx.monoMs);
-    }
+    if (!outbox.enqueueRecord(record)) return;
+    const stream = `${record.device}/${record.kind}`;
+    let q = arriving.get(stream);
+    if (!q) arriving.set(stream, (q = []));
+    q.push(pipeline.measure ? rx.monoMs : null);
   });
   pipeline.devices = receivers.devices;
   pipeline.rejected = receivers.rejected;

@@ -15,6 +15,13 @@ export interface LinkProfile {
 
 export const CLEAN_LINK: LinkProfile = { delayMs: 0, jitterMs: 0, bytesPerSecond: 0 };
 
+/** Sees every byte that passes, per connection and direction (up: client → target), as it is delivered. */
+export interface LinkObserver {
+  opened(connection: number): void;
+  data(connection: number, direction: 'up' | 'down', chunk: Buffer): void;
+  closed(connection: number): void;
+}
+
 const HIGH_WATER = 1024 * 1024;
 
 /** One direction of one connection: chunks wait for their due time and the bandwidth budget, in order. */
@@ -29,7 +36,8 @@ class Lane {
     private readonly from: net.Socket,
     private readonly to: net.Socket,
     private readonly link: LinkEmulator,
-    private readonly conn: { held: boolean },
+    private readonly conn: { held: boolean; id: number },
+    private readonly direction: 'up' | 'down',
   ) {
     from.on('data', (chunk: Buffer) => this.enqueue(chunk));
   }
@@ -61,7 +69,10 @@ class Lane {
     this.queue.shift();
     this.queuedBytes -= head.chunk.length;
     if (p.bytesPerSecond > 0) this.nextFree = Math.max(now, this.nextFree) + (head.chunk.length * 1000) / p.bytesPerSecond;
-    if (!this.to.destroyed) this.to.write(head.chunk);
+    if (!this.to.destroyed) {
+      this.to.write(head.chunk);
+      this.link.observer?.data(this.conn.id, this.direction, head.chunk);
+    }
     if (this.queuedBytes < HIGH_WATER / 2 && this.from.isPaused()) this.from.resume();
     setImmediate(() => this.kick());
   }
@@ -78,6 +89,7 @@ interface Connection {
   lanes: Lane[];
   /** Stalled: open, passing nothing. */
   held: boolean;
+  id: number;
 }
 
 export class LinkEmulator {
@@ -93,6 +105,7 @@ export class LinkEmulator {
   constructor(
     private readonly target: { host: string; port: number },
     profile: LinkProfile = CLEAN_LINK,
+    readonly observer?: LinkObserver,
   ) {
     this.profile = { ...profile };
   }
@@ -117,9 +130,11 @@ export class LinkEmulator {
   private accept(client: net.Socket): void {
     this.counts.connections++;
     client.setNoDelay(true);
-    const conn: Connection = { client, upstream: undefined, lanes: [], held: false };
+    const conn: Connection = { client, upstream: undefined, lanes: [], held: false, id: this.counts.connections };
     this.connections.add(conn);
+    this.observer?.opened(conn.id);
     const close = () => {
+      this.observer?.closed(conn.id);
       if (!this.connections.delete(conn)) return;
       for (const l of conn.lanes) l.stop();
       client.destroy();
@@ -141,7 +156,7 @@ export class LinkEmulator {
     conn.upstream = upstream;
     upstream.on('error', close);
     upstream.on('close', close);
-    conn.lanes = [new Lane(conn.client, upstream, this, conn), new Lane(upstream, conn.client, this, conn)];
+    conn.lanes = [new Lane(conn.client, upstream, this, conn, 'up'), new Lane(upstream, conn.client, this, conn, 'down')];
   }
 
   setProfile(profile: Partial<LinkProfile>): void {
@@ -178,6 +193,7 @@ export class LinkEmulator {
 
   private dropAll(): void {
     for (const c of [...this.connections]) {
+      this.observer?.closed(c.id);
       this.connections.delete(c);
       for (const l of c.lanes) l.stop();
       c.client.resetAndDestroy();

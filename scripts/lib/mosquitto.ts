@@ -18,6 +18,13 @@ export interface MosquittoOptions {
   tls?: { ca: string; cert: string; key: string };
   /** More config lines (bridges, autosave …). */
   extra?: string[];
+  /**
+   * Debian's defaults for what a hospital's broker is likely to run with: no `max_queued_messages 0` (mosquitto then
+   * keeps at most 1000 messages per client beyond those in flight, and drops the rest silently), no tcp_nodelay.
+   */
+  debianDefaults?: boolean;
+  /** Each chunk mosquitto writes to its log (errors and warnings, notices with debianDefaults). */
+  onLog?: (text: string) => void;
 }
 
 export interface Mosquitto {
@@ -58,11 +65,10 @@ async function launch(options: MosquittoOptions, port: number): Promise<Mosquitt
     'log_dest stderr',
     'log_type error',
     'log_type warning',
-    'max_queued_messages 0',
     // Started as root, mosquitto would switch to its own user and could no longer read our private temp dirs.
     ...(process.getuid?.() === 0 ? ['user root'] : []),
-    'max_inflight_messages 20',
-    ...(options.nodelay === false ? [] : ['set_tcp_nodelay true']),
+    ...(options.debianDefaults ? ['log_type notice'] : ['max_queued_messages 0', 'max_inflight_messages 20']),
+    ...(options.nodelay === false || options.debianDefaults ? [] : ['set_tcp_nodelay true']),
     ...(options.tls
       ? [`cafile ${options.tls.ca}`, `certfile ${options.tls.cert}`, `keyfile ${options.tls.key}`, 'require_certificate true', 'use_identity_as_username true']
       : []),
@@ -76,6 +82,7 @@ async function launch(options: MosquittoOptions, port: number): Promise<Mosquitt
     const c = spawn(MOSQUITTO, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     c.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
+      options.onLog?.(d.toString());
     });
     child = c;
     try {
