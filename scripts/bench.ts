@@ -194,6 +194,7 @@ async function main(): Promise<void> {
       const mid = [...rounds].sort((a, b) => a.ratio - b.ratio)[1]!;
       const lat = await phase('latency', fresh(), url, '1000', quick ? '5' : '20');
       log(`${name} latency at 1000 records/s: p50 ${lat.p50_ms} ms, p99 ${lat.p99_ms} ms, max ${lat.max_ms} ms (${lat.samples} records), RSS ${lat.rss_mb} MB`);
+      log(`${name} frame → written (the kill -9 window) at 1000 records/s: p50 ${lat.store_p50_ms} ms, p99 ${lat.store_p99_ms} ms, max ${lat.store_max_ms} ms`);
       perBroker[name] = {
         ceiling_msgs_per_s: mid.ceiling,
         pipeline_records_per_s: mid.pipeline,
@@ -202,6 +203,8 @@ async function main(): Promise<void> {
         p50_ms: lat.p50_ms!,
         p99_ms: lat.p99_ms!,
         max_ms: lat.max_ms!,
+        store_p99_ms: lat.store_p99_ms!,
+        store_max_ms: lat.store_max_ms!,
         rss_mb: Math.max(...rounds.map((x) => x.rss), lat.rss_mb!),
       };
     }
@@ -271,6 +274,7 @@ async function main(): Promise<void> {
       ratio: m.ratio,
       p50_ms: m.p50_ms,
       p99_ms: m.p99_ms,
+      kill9_window_p99_ms: m.store_p99_ms,
       live_p99_during_drain_ms: big.live_p99_ms,
       drain_records_per_s: big.drain_records_per_s,
       rss_mb_max: rssMax,

@@ -89,17 +89,22 @@ export async function latency(dir: string, url: string, rate: number, seconds: n
   await feedAtRate(p, rate, () => performance.now() - w0 > 2000);
   p.measure = true;
   p.latencies = [];
+  p.storeLatencies = [];
   const t0 = performance.now();
   await feedAtRate(p, rate, () => performance.now() - t0 > seconds * 1000);
   p.measure = false;
   await sleep(500);
   const l = p.latencies.sort((a, b) => a - b);
+  const s = p.storeLatencies.sort((a, b) => a - b);
   const result = {
     rate,
     samples: l.length,
     p50_ms: round(percentile(l, 50), 2),
     p99_ms: round(percentile(l, 99), 2),
     max_ms: round(l[l.length - 1] ?? NaN, 2),
+    store_p50_ms: round(percentile(s, 50), 2),
+    store_p99_ms: round(percentile(s, 99), 2),
+    store_max_ms: round(s[s.length - 1] ?? NaN, 2),
     rss_mb: rss.stop(),
   };
   await p.stop();

@@ -106,6 +106,11 @@ export interface Pipeline {
   /** Records acknowledged, and their latencies in ms (only for records fed while `measure` was true). */
   acked: number;
   latencies: number[];
+  /**
+   * Frame arrival → the record is written (it has its seq), ms: the window a kill -9 can take, since what is accepted
+   * and not yet written dies with the process (and never had a seq).
+   */
+  storeLatencies: number[];
   measure: boolean;
   /** Called for every acknowledged message. */
   onAck?: (msg: OutgoingMessage) => void;
@@ -132,6 +137,7 @@ export async function startPipeline(dir: string, url: string | undefined, device
     onStored: (stored) => {
       const at = arriving.get(stored.stream)?.shift();
       if (at === undefined || at === null) return;
+      pipeline.storeLatencies.push(systemClock.monoMs() - at);
       let m = arrivals.get(stored.stream);
       if (!m) arrivals.set(stored.stream, (m = new Map()));
       m.set(stored.seq, at);
@@ -146,6 +152,7 @@ export async function startPipeline(dir: string, url: string | undefined, device
     epochs,
     acked: 0,
     latencies: [],
+    storeLatencies: [],
     measure: false,
     rejected: () => 0,
     feed() {
