@@ -38,6 +38,11 @@ export class MqttWebSocket<U> {
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         const stream = createWebSocketStream(ws);
+        // ws's stream sends every write as its own WebSocket frame, and mqtt-packet writes a PUBLISH in four to six
+        // pieces (under cork, until the next tick): one frame and one TLS record per piece, per console, for every
+        // record. With a writev, everything corked in one tick (the pieces of a packet, and all packets of a burst)
+        // leaves as one frame; MQTT over WebSocket allows packets to span and share frames (MQTT 3.1.1, 6.0).
+        stream._writev = (chunks, callback) => ws.send(Buffer.concat(chunks.map((c) => c.chunk as Buffer)), callback);
         stream.on('error', () => ws.terminate());
         this.options.serve(stream, user);
       });

@@ -3,7 +3,9 @@
 // crew can, and the daemon acts on it).
 import https from 'node:https';
 import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import t, { type Test } from 'tap';
+import { WebSocket } from 'ws';
 import { consoleSections, PASSWORDS } from '../helpers/console.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -73,4 +75,38 @@ t.test('roles hold over the WebSocket: a consumer cannot send a crew action, the
   await crew.publishAsync(crewAction, '{}', { qos: 1 });
   await waitFor(() => actions.length > 0, 'the crew action');
   t.same(actions, ['crew:encounter/open'], "only the crew's action reached the daemon");
+});
+
+t.test('a PUBLISH to a console leaves as one WebSocket frame, and a burst in one tick shares frames', async (t) => {
+  const d = await vehicle(t);
+  const { cookie } = await login(d, 'tablet', PASSWORDS.tablet);
+  // A raw WebSocket client, so the frames themselves are seen (mqtt.js would reassemble them).
+  const ws = new WebSocket(`wss://127.0.0.1:${d.controller.console!.port}/mqtt`, 'mqtt', { headers: { cookie: cookie! }, rejectUnauthorized: false });
+  t.teardown(() => ws.terminate());
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const packets: mqttPacket.Packet[] = [];
+  let frames = 0;
+  parser.on('packet', (p: mqttPacket.Packet) => packets.push(p));
+  ws.on('message', (data: Buffer) => {
+    frames++;
+    parser.parse(data);
+  });
+  await new Promise((r) => ws.once('open', r));
+  ws.send(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'raw-ws', keepalive: 30, username: 'tablet', password: Buffer.from(PASSWORDS.tablet) }));
+  ws.send(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'ambulink/v1/TEST-1/probe/#', qos: 0 }] }));
+  await waitFor(() => packets.some((p) => p.cmd === 'suback'), 'the SUBACK');
+
+  const count = (cmd: string) => packets.filter((p) => p.cmd === cmd).length;
+  const broker = d.controller.local!.broker;
+  const before = frames;
+  broker.publish('ambulink/v1/TEST-1/probe/one', JSON.stringify({ a: 'x'.repeat(300) }));
+  await waitFor(() => count('publish') === 1, 'the first PUBLISH');
+  t.equal(frames - before, 1, 'one PUBLISH, one frame (not one per piece mqtt-packet writes)');
+
+  const burstFrom = frames;
+  for (let i = 0; i < 50; i++) broker.publish(`ambulink/v1/TEST-1/probe/${i}`, JSON.stringify({ i }));
+  await waitFor(() => count('publish') === 51, 'the burst of 50');
+  t.ok(frames - burstFrom < 50, `50 PUBLISHes of one tick in ${frames - burstFrom} frame(s)`);
+  const topics = packets.filter((p): p is mqttPacket.IPublishPacket => p.cmd === 'publish').map((p) => p.topic);
+  t.same(topics.slice(1), Array.from({ length: 50 }, (_, i) => `ambulink/v1/TEST-1/probe/${i}`), 'all of them, in order, whole');
 });
