@@ -2,27 +2,11 @@
 // ambulink — the command line: the daemon (`run`), the demo, and the tools that talk to a running daemon.
 import { Command } from 'commander';
 import { packageVersion } from '../core/paths.js';
-import { captureCommand } from './commands/capture.js';
-import { schemaCommand, validateCommand } from './commands/config.js';
-import { decodeCommand } from './commands/decode.js';
-import { portsCommand } from './commands/ports.js';
-import { demoCommand } from './commands/demo.js';
-import { demoSetpointCommand } from './commands/demo-setpoint.js';
-import { runDaemon } from './commands/run.js';
-import { simCommand, simHelp } from './commands/sim.js';
-import { outboxCommand } from './commands/outbox.js';
-import { handoverDeadLettersCommand, handoverReleaseCommand, handoverStatusCommand } from './commands/handover.js';
-import { devicesCommand, statusCommand } from './commands/status.js';
-import { videoStatusCommand, videoVerifyCommand } from './commands/video.js';
-import { tailCommand } from './commands/tail.js';
-import { watchCommand } from './commands/watch.js';
 import { EXIT } from './output.js';
-import { exportCommand, tailCommand as auditTailCommand, verifyCommand } from './commands/audit.js';
-import { encounterClose, encounterOpen, encounterShow } from './commands/encounter.js';
-import { crewCommand } from './commands/crew.js';
-import { scoresCommand, timelineCommand } from './commands/timeline.js';
 import { CREW_MILESTONES } from '../crew/crew-input.js';
-import { decideCommand, keygenCommand, pendingCommand, reloadPolicyCommand, signCommandCli, stateCommand } from './commands/setpoint.js';
+
+// Each command's module is imported when that command runs. Importing them all up front (every driver, the schemas
+// ajv compiles, the FHIR definitions) cost about 2 s of CPU before `ambulink status` could even ask the daemon.
 
 // `ambulink decode … | head` closes the pipe early: that is the reader's choice, not an error.
 // A command that started something (the demo's daemon and simulators) stops it as on Ctrl-C; later writes to
@@ -50,7 +34,7 @@ program
   .command('run')
   .description('run the daemon in the foreground (as systemd does)')
   .requiredOption('-c, --config <file>', 'vehicle YAML', '/etc/ambulink/vehicle.yaml')
-  .action(async (o: { config: string }) => runDaemon(o.config));
+  .action(async (o: { config: string }) => (await import('./commands/run.js')).runDaemon(o.config));
 
 const demo = program
   .command('demo')
@@ -58,14 +42,14 @@ const demo = program
   .option('-c, --config <file>', 'demo vehicle YAML (default: the bundled config/demo.yaml)')
   .option('--duration <seconds>', 'stop after this many seconds')
   .option('--plain', 'print records line by line as a local MQTT consumer sees them')
-  .action(async (o) => exitWith(await demoCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/demo.js')).demoCommand(o)));
 demo
   .command('setpoint')
   .description('with a demo running: the remote-setpoint example, scripted (sign → send → confirm → applied → audit verify)')
   .option('--device <id>', 'the ventilator (default: the demo\'s Modbus ventilator)')
   .option('--on-console', 'leave the confirmation to the crew console (confirm or reject it there) instead of the CLI')
   // `demo --config FILE setpoint` and `demo setpoint --config FILE` both name the running demo's YAML.
-  .action(async (_o, cmd: Command) => exitWith(await demoSetpointCommand(cmd.optsWithGlobals())));
+  .action(async (_o, cmd: Command) => exitWith(await (await import('./commands/demo-setpoint.js')).demoSetpointCommand(cmd.optsWithGlobals())));
 
 const socketOption = ['--socket <path>', 'control socket (default: $AMBULINK_SOCKET, /run/ambulink/control.sock, or a running demo)'] as const;
 
@@ -74,21 +58,21 @@ program
   .description('is the daemon running, and are its devices delivering? (exit 1 if a device is not, 3 if no daemon)')
   .option('--json', 'machine-readable output')
   .option(...socketOption)
-  .action(async (o) => exitWith(await statusCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/status.js')).statusCommand(o)));
 
 program
   .command('devices')
   .description('every device: state, last data, frame and error counters (exit 1 if any is not connected)')
   .option('--json', 'machine-readable output')
   .option(...socketOption)
-  .action(async (o) => exitWith(await devicesCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/status.js')).devicesCommand(o)));
 
 program
   .command('outbox')
   .description('the store-and-forward outbox per priority class, and the uplink (exit 1 if storage, a quota or the link needs attention)')
   .option('--json', 'machine-readable output (with every stream and its last seq)')
   .option(...socketOption)
-  .action(async (o) => exitWith(await outboxCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/outbox.js')).outboxCommand(o)));
 
 const handover = program.command('handover').description("handover to the hospital's systems (HL7 v2 over MLLP, FHIR): per destination");
 handover
@@ -96,12 +80,12 @@ handover
   .description('per destination: link, queued, oldest, last ACK, parked, dead-lettered (exit 1 if one needs attention)')
   .option('--json', 'machine-readable output')
   .option(...socketOption)
-  .action(async (o) => exitWith(await handoverStatusCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/handover.js')).handoverStatusCommand(o)));
 handover
   .command('release <destination>')
   .description('un-park a destination: its parked message is sent again, first, with a fresh retry count')
   .option(...socketOption)
-  .action(async (d: string, o) => exitWith(await handoverReleaseCommand(d, o)));
+  .action(async (d: string, o) => exitWith(await (await import('./commands/handover.js')).handoverReleaseCommand(d, o)));
 handover
   .command('dead-letters <destination>')
   .description('messages the destination refused for good (HL7 AR/CR, HTTP 4xx): kept on disk for an operator')
@@ -109,7 +93,7 @@ handover
   .option('--body', 'print each message as it was sent')
   .option('--json', 'machine-readable output (with the bodies)')
   .option(...socketOption)
-  .action(async (d: string, o) => exitWith(await handoverDeadLettersCommand(d, o)));
+  .action(async (d: string, o) => exitWith(await (await import('./commands/handover.js')).handoverDeadLettersCommand(d, o)));
 
 program
   .command('tail')
@@ -127,14 +111,14 @@ program
   .option('--protocol <version>', 'MQTT version: 4 (3.1.1, default) or 5', '4')
   .option('--count <n>', 'stop after n messages')
   .option('--seconds <n>', 'stop after n seconds')
-  .action(async (o) => exitWith(await tailCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/tail.js')).tailCommand(o)));
 
 program
   .command('watch')
   .description('live view of the latest values per device, refreshed in place')
   .option('--interval <ms>', 'refresh period', '1000')
   .option(...socketOption)
-  .action(async (o) => exitWith(await watchCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/watch.js')).watchCommand(o)));
 
 program
   .command('decode')
@@ -145,7 +129,7 @@ program
   .option('--device <id>', 'device id stamped on records', 'device')
   .option('--received-at <iso>', 'fixed receive time instead of now (reproducible output)')
   .option('-o, --option <key=value...>', "driver option (repeatable), as in the YAML's options:")
-  .action(async (o) => exitWith(await decodeCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/decode.js')).decodeCommand(o)));
 
 program
   .command('capture')
@@ -155,13 +139,13 @@ program
   .option('--seconds <n>', 'stop after n seconds (default: Ctrl-C)')
   .option('-c, --config <file>', 'vehicle YAML, to capture when the daemon is not running')
   .option(...socketOption)
-  .action(async (o) => exitWith(await captureCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/capture.js')).captureCommand(o)));
 
 program
   .command('ports')
   .description('list the serial ports of this box and their stable names (for the vehicle YAML)')
   .option('--json', 'machine-readable output')
-  .action(async (o) => exitWith(await portsCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/ports.js')).portsCommand(o)));
 
 program
   .command('sim')
@@ -173,10 +157,10 @@ program
   .action(async (driver: string | undefined, _o: unknown, cmd: Command) => {
     const words = cmd.args.slice(driver ? 1 : 0);
     if (driver && (words.includes('--help') || words.includes('-h'))) {
-      process.stdout.write(`${simHelp(driver)}\n`);
+      process.stdout.write(`${(await import('./commands/sim.js')).simHelp(driver)}\n`);
       return;
     }
-    exitWith(await simCommand(driver === '--help' ? undefined : driver, words));
+    exitWith(await (await import('./commands/sim.js')).simCommand(driver === '--help' ? undefined : driver, words));
   });
 
 const config = program.command('config').description('vehicle configuration tools');
@@ -184,11 +168,11 @@ config
   .command('validate')
   .description('check a vehicle YAML: exit 0 when valid, 1 with every problem listed when not')
   .argument('<file>')
-  .action((file: string) => exitWith(validateCommand(file)));
+  .action(async (file: string) => exitWith((await import('./commands/config.js')).validateCommand(file)));
 config
   .command('schema')
   .description("print the vehicle YAML's JSON Schema (also in config/vehicle.schema.json)")
-  .action(() => exitWith(schemaCommand()));
+  .action(async () => exitWith((await import('./commands/config.js')).schemaCommand()));
 
 const video = program.command('video').description('cameras, live video and the signed recording');
 video
@@ -196,7 +180,7 @@ video
   .description('per camera: recording, encoder, fps, segments, live leg and uplink (exit 1 if a camera is not recording)')
   .option('--json', 'machine-readable output')
   .option(...socketOption)
-  .action(async (o) => exitWith(await videoStatusCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/video.js')).videoStatusCommand(o)));
 video
   .command('verify')
   .description("check the recording against its signed manifest: exit 0 when intact, 1 naming the first bad segment")
@@ -206,7 +190,7 @@ video
   .option('--camera <id>', 'only this camera')
   .option('--json', 'machine-readable output')
   .option(...socketOption)
-  .action(async (o) => exitWith(await videoVerifyCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/video.js')).videoVerifyCommand(o)));
 
 const collect = (v: string, list: string[] = []) => [...list, v];
 const setpoint = program.command('setpoint').description('remote ventilator setpoints: hospital-side signing tools and crew confirmation');
@@ -214,7 +198,7 @@ setpoint
   .command('keygen')
   .description('make an Ed25519 key pair (clinician, AI service or policy authority): OUT.key and OUT.pub')
   .requiredOption('--out <prefix>', 'file name prefix')
-  .action((o) => exitWith(keygenCommand(o)));
+  .action(async (o) => exitWith((await import('./commands/setpoint.js')).keygenCommand(o)));
 setpoint
   .command('sign')
   .description('sign a setpoint command (printed as JSON, to publish on …/cmd/{device}/setpoint) or, with --policy, a policy')
@@ -237,37 +221,37 @@ setpoint
   .option('--lease <id>', 'lease id (hex; default: a new lease)')
   .option('--lifetime <s>', 'seconds until it expires (default 30, at most 60)')
   .option('--origin <origin>', 'clinician or ai-recommendation')
-  .action((o) => exitWith(signCommandCli(o)));
+  .action(async (o) => exitWith((await import('./commands/setpoint.js')).signCommandCli(o)));
 setpoint
   .command('pending')
   .description('remote setpoints waiting (for the crew, or in the queue)')
   .option('--json', 'machine-readable output')
   .option(...socketOption)
-  .action(async (o) => exitWith(await pendingCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/setpoint.js')).pendingCommand(o)));
 setpoint
   .command('confirm')
   .description('the crew confirms a pending remote setpoint')
   .argument('<commandId>')
   .option(...socketOption)
-  .action(async (id: string, o) => exitWith(await decideCommand('confirm', id, o)));
+  .action(async (id: string, o) => exitWith(await (await import('./commands/setpoint.js')).decideCommand('confirm', id, o)));
 setpoint
   .command('reject')
   .description('the crew rejects a pending remote setpoint')
   .argument('<commandId>')
   .option(...socketOption)
-  .action(async (id: string, o) => exitWith(await decideCommand('reject', id, o)));
+  .action(async (id: string, o) => exitWith(await (await import('./commands/setpoint.js')).decideCommand('reject', id, o)));
 setpoint
   .command('reload-policy')
   .description('read the signed setpoint policy again (after replacing the file); exit 1 if it is not valid')
   .option(...socketOption)
-  .action(async (o) => exitWith(await reloadPolicyCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/setpoint.js')).reloadPolicyCommand(o)));
 setpoint
   .command('state')
   .description("a device's setpoint context: encounter, state version, writable settings and values, lease")
   .argument('<device>')
   .option('--json', 'one line of JSON (input for `setpoint sign --from-state`)')
   .option(...socketOption)
-  .action(async (device: string, o) => exitWith(await stateCommand(device, o)));
+  .action(async (device: string, o) => exitWith(await (await import('./commands/setpoint.js')).stateCommand(device, o)));
 
 const encounter = program.command('encounter').description('the patient encounter: stamped on every record while open');
 encounter
@@ -281,18 +265,18 @@ encounter
   .option('--id <id>', 'encounter id (default: generated)')
   .option('--json', 'machine-readable output')
   .option(...socketOption)
-  .action(async (o) => exitWith(await encounterOpen(o)));
+  .action(async (o) => exitWith(await (await import('./commands/encounter.js')).encounterOpen(o)));
 encounter
   .command('close')
   .description('close the open encounter')
   .option(...socketOption)
-  .action(async (o) => exitWith(await encounterClose(o)));
+  .action(async (o) => exitWith(await (await import('./commands/encounter.js')).encounterClose(o)));
 encounter
   .command('show')
   .description('the open encounter (exit 1 when none)')
   .option('--json', 'machine-readable output')
   .option(...socketOption)
-  .action(async (o) => exitWith(await encounterShow(o)));
+  .action(async (o) => exitWith(await (await import('./commands/encounter.js')).encounterShow(o)));
 
 const crew = program.command('crew').description("the crew's entries for the early-warning scores and the care timeline (recorded as events)");
 const crewEntry = (name: string, action: string, arg: string, what: string, description: string) =>
@@ -302,7 +286,7 @@ const crewEntry = (name: string, action: string, arg: string, what: string, desc
     .argument(arg, what)
     .option('--json', 'machine-readable output')
     .option(...socketOption)
-    .action(async (value: string, o) => exitWith(await crewCommand(action, value, o)));
+    .action(async (value: string, o) => exitWith(await (await import('./commands/crew.js')).crewCommand(action, value, o)));
 crewEntry('acvpu', 'acvpu', '<level>', 'A, C (new confusion), V, P or U', 'consciousness for NEWS2 and qSOFA (ACVPU)');
 crewEntry('oxygen', 'oxygen', '<state>', 'on, off, or auto (from the ventilator FiO2)', 'supplemental oxygen for NEWS2');
 crewEntry('spo2-scale', 'spo2-scale', '<scale>', '1, or 2 for hypercapnic respiratory failure (set by a clinician)', 'the NEWS2 SpO2 scale for this encounter');
@@ -317,14 +301,14 @@ program
   .description('the care timeline: milestones with time and source, intervals against targets (exit 1 if a target is missed or overdue)')
   .option('--json', 'machine-readable output')
   .option(...socketOption)
-  .action(async (o) => exitWith(await timelineCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/timeline.js')).timelineCommand(o)));
 
 program
   .command('scores')
   .description('the early-warning scores now (NEWS2, qSOFA, shock index) with their inputs, and recent alerts')
   .option('--json', 'machine-readable output')
   .option(...socketOption)
-  .action(async (o) => exitWith(await scoresCommand(o)));
+  .action(async (o) => exitWith(await (await import('./commands/timeline.js')).scoresCommand(o)));
 
 const auditWhere = (c: Command) =>
   c
@@ -336,13 +320,13 @@ const audit = program.command('audit').description('the tamper-evident audit log
 auditWhere(audit.command('verify').description('check the log and its checkpoints: exit 0 intact, 1 with the first bad sequence number'))
   .option('--witness <file>', 'checkpoints as the hospital received them, one JSON per line')
   .option('--json', 'machine-readable output')
-  .action((o) => exitWith(verifyCommand(o)));
+  .action(async (o) => exitWith((await import('./commands/audit.js')).verifyCommand(o)));
 auditWhere(audit.command('tail').description('the last entries'))
   .option('-n, --lines <n>', 'how many', '20')
   .option('--json', 'one entry per line as JSON')
-  .action((o) => exitWith(auditTailCommand(o)));
+  .action(async (o) => exitWith((await import('./commands/audit.js')).tailCommand(o)));
 auditWhere(audit.command('export').description('copy the log, its checkpoints and the gateway public key, for verification elsewhere'))
   .requiredOption('-o, --output <dir>')
-  .action((o) => exitWith(exportCommand(o)));
+  .action(async (o) => exitWith((await import('./commands/audit.js')).exportCommand(o)));
 
 await program.parseAsync(process.argv);
