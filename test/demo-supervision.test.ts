@@ -2,13 +2,11 @@
 // restarted (with a delay) and said on screen; SIGTERM to the demo → the demo exits and every process it started (daemon, its ffmpeg children, the
 // SRT stand-in) is gone. Runs the built CLI on a copy of config/demo.yaml with free ports and a private demo dir.
 import { spawn } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { parse, stringify } from 'yaml';
-import { packageRoot } from '../src/core/paths.js';
-import { freePort } from '../scripts/lib/free-port.js';
 import { CLI, runCli } from './helpers/cli.js';
+import { demoConfig } from './helpers/demo-config.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -52,14 +50,9 @@ const commOf = (pid: number) => {
 
 t.test('kill -9 of the demo daemon: restarted and said so; SIGTERM to the demo: everything gone', async (t) => {
   const dir = tempDir(t);
-  const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as { localBroker: { port: number }; uplink: { url: string }; console?: { port: number } };
-  config.localBroker.port = 0;
-  if (config.console) config.console.port = 0;
-  config.uplink.url = `mqtt://127.0.0.1:${await freePort()}`;
-  writeFileSync(join(dir, 'demo.yaml'), stringify(config));
-  cpSync(join(packageRoot(), 'config/demo-secrets'), join(dir, 'demo-secrets'), { recursive: true });
+  const { file } = await demoConfig(dir);
   const env = { ...process.env, AMBULINK_DEMO_DIR: join(dir, 'demo'), AMBULINK_SOCKET: '' };
-  const demo = spawn(process.execPath, [CLI, 'demo', '--plain', '--duration', '600', '--config', join(dir, 'demo.yaml')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const demo = spawn(process.execPath, [CLI, 'demo', '--plain', '--duration', '600', '--config', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   demo.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -71,7 +64,7 @@ t.test('kill -9 of the demo daemon: restarted and said so; SIGTERM to the demo: 
     for (const pid of seen) if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
 
-  const first = Number((await waitFor(() => /daemon +pid (\d+)/.exec(out) ?? undefined, `the daemon's pid (so far:\n${out}\n${err})`, 90_000))[1]);
+  const first = Number((await waitFor(() => /daemon +pid (\d+)/.exec(out) ?? undefined, () => `the daemon's pid (so far:\n${out}\n${err})`, 90_000))[1]);
   t.ok(alive(first), `daemon ${first} runs`);
   // Its video children (ffmpeg, srt-live-transmit) must die with it, although nothing else ends them.
   const orphans = await waitFor(() => {
@@ -81,8 +74,8 @@ t.test('kill -9 of the demo daemon: restarted and said so; SIGTERM to the demo: 
   process.kill(first, 'SIGKILL');
   await waitFor(() => orphans.every((p) => !alive(p)), 'the children of the killed daemon gone', 15_000).catch(() => undefined);
   t.same(orphans.filter(alive).map((p) => `${p} ${commOf(p)}`), [], 'no child of the killed daemon outlived it');
-  await waitFor(() => /the daemon \(pid \d+\) exited unexpectedly \(SIGKILL\).*restarting it in \d+ s/.test(err), `the restart announced (stderr:\n${err})`, 30_000);
-  const second = Number((await waitFor(() => /the daemon was restarted \(pid (\d+)\)/.exec(err) ?? undefined, `the restart (stderr:\n${err})`, 60_000))[1]);
+  await waitFor(() => /the daemon \(pid \d+\) exited unexpectedly \(SIGKILL\).*restarting it in \d+ s/.test(err), () => `the restart announced (stderr:\n${err})`, 30_000);
+  const second = Number((await waitFor(() => /the daemon was restarted \(pid (\d+)\)/.exec(err) ?? undefined, () => `the restart (stderr:\n${err})`, 60_000))[1]);
   t.not(second, first, 'a new daemon process');
   await waitFor(async () => (await runCli(['status'], { env, timeoutMs: 30_000 }).catch(() => undefined))?.code === 0, 'the restarted daemon answers ambulink status', 150_000);
   t.equal(demo.exitCode, null, 'the demo runs on');

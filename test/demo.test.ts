@@ -1,32 +1,20 @@
 // The README's demo: the real daemon with simulators; moving positions within a minute; `ambulink status` from
 // "another terminal" finds it. Runs on a copy of config/demo.yaml with a free port and a private demo directory.
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { parse, stringify } from 'yaml';
-import { packageRoot } from '../src/core/paths.js';
-import { freePort } from '../scripts/lib/free-port.js';
 import { CLI, runCli } from './helpers/cli.js';
+import { demoConfig } from './helpers/demo-config.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
 
 t.test('ambulink demo shows moving GPS positions and answers ambulink status', async (t) => {
   const dir = tempDir(t);
   const demoDir = join(dir, 'demo');
-  const config = parse(readFileSync(join(packageRoot(), 'config/demo.yaml'), 'utf8')) as {
-    localBroker: { port: number };
-    uplink: { url: string };
-    handover: { destinations: Array<{ port?: number; baseUrl?: string }> };
-  };
-  config.localBroker.port = 0;
-  config.uplink.url = `mqtt://127.0.0.1:${await freePort()}`;
-  config.handover.destinations[0]!.port = await freePort();
-  config.handover.destinations[1]!.baseUrl = `http://127.0.0.1:${await freePort()}/fhir`;
-  writeFileSync(join(dir, 'demo.yaml'), stringify(config));
-  cpSync(join(packageRoot(), 'config/demo-secrets'), join(dir, 'demo-secrets'), { recursive: true });
+  const { file, config } = await demoConfig(dir);
   const env = { ...process.env, AMBULINK_DEMO_DIR: demoDir, AMBULINK_SOCKET: '' };
-  const demo = spawn(process.execPath, [CLI, 'demo', '--plain', '--duration', '300', '--config', join(dir, 'demo.yaml')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const demo = spawn(process.execPath, [CLI, 'demo', '--plain', '--duration', '300', '--config', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   demo.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -37,7 +25,7 @@ t.test('ambulink demo shows moving GPS positions and answers ambulink status', a
   });
 
   const positions = () => [...out.matchAll(/position\s+(-?\d+\.\d+), (-?\d+\.\d+)/g)].map((m) => `${m[1]},${m[2]}`);
-  await waitFor(() => new Set(positions()).size >= 3, `three different positions (demo output so far:\n${out}\n${err})`, 60_000);
+  await waitFor(() => new Set(positions()).size >= 3, () => `three different positions (demo output so far:\n${out}\n${err})`, 60_000);
   t.match(out, /ambulink demo — vehicle DEMO-AMB-01/);
   // The hospital side: the next blood-gas result the stand-in hospital broker receives over the uplink.
   const bloodGas = runCli(['tail', '--broker', config.uplink.url, '--topic', 'ambulink/v1/DEMO-AMB-01/data/bga/lab', '--count', '1', '--json'], { env, timeoutMs: 120_000 });
@@ -49,7 +37,7 @@ t.test('ambulink demo shows moving GPS positions and answers ambulink status', a
 
   // The scripted remote-setpoint example, from "another terminal": signed at the stand-in hospital, received over the
   // uplink, confirmed by the crew, applied and read back, and the audit log verified with the hospital's checkpoints.
-  const setpoint = await runCli(['demo', 'setpoint', '--config', join(dir, 'demo.yaml')], { env, timeoutMs: 150_000 });
+  const setpoint = await runCli(['demo', 'setpoint', '--config', file], { env, timeoutMs: 150_000 });
   t.equal(setpoint.code, 0, setpoint.stdout + setpoint.stderr);
   t.match(setpoint.stdout, /1 sign .*FiO2 (\d+) → (\d+)/);
   t.match(setpoint.stdout, /hospital receives Wait/);

@@ -6,8 +6,11 @@ import type { VehicleConfig } from '../../config/index.js';
 import { HospitalView } from '../../console/hospital-view.js';
 import { selfSignedCertificate } from '../../console/self-signed.js';
 
-/** Where the demo's hospital view listens (loopback). */
-export const HOSPITAL_VIEW_PORT = 18444;
+/** Where the demo's hospital view listens (loopback): next to the console (18444 beside 18443), or any free port when
+ * the console's port is 0 (so two demos, as in the tests, never share one). */
+function hospitalViewPort(config: VehicleConfig): number {
+  return config.console.enabled && config.console.port > 0 ? config.console.port + 1 : 0;
+}
 
 /** Makes the console's certificate when the YAML enables the console and points its files into the demo directory. */
 export function prepareDemoConsole(config: VehicleConfig, dir: string): void {
@@ -18,7 +21,7 @@ export function prepareDemoConsole(config: VehicleConfig, dir: string): void {
 }
 
 export async function startHospitalView(config: VehicleConfig, broker: StandInBroker): Promise<HospitalView> {
-  const view = new HospitalView(broker, config.vehicle.id, '127.0.0.1', HOSPITAL_VIEW_PORT);
+  const view = new HospitalView(broker, config.vehicle.id, '127.0.0.1', hospitalViewPort(config));
   await view.start();
   return view;
 }
