@@ -57,7 +57,15 @@ export class LabRecordBuilder {
   emit(o: LabObservation, rx: RxTime, out: RecordSink): void {
     const receivedAt = isoMs(rx.wallMs);
     const observedAt = o.observedAtMs !== undefined ? isoMs(o.observedAtMs) : receivedAt;
-    const mapped = o.loinc ? undefined : this.tests.lookup(o.vendorCode, specimenClass(o.specimenType));
+    const specimen = specimenClass(o.specimenType);
+    const base = o.loinc ? undefined : this.tests.lookup(o.vendorCode, specimen);
+    // A device that names the LOINC itself may still omit the unit of a unitless-looking value (pH): take the
+    // map's unit for the test's own name.
+    const assumed = base?.unit ?? (o.vendorName ? this.tests.lookup(o.vendorName, 'blood')?.unit : undefined);
+    const unitText = o.unit.trim() || assumed || '';
+    const unit = unitText ? ucumFor(unitText) : undefined;
+    // LOINC names the property: urea in mmol/L and in mg/dL are two terms, picked by the unit the result came in.
+    const mapped = base && unit ? this.tests.lookup(o.vendorCode, specimen, unit.ucum) : base;
     const loinc = o.loinc ?? mapped?.loinc;
     if (!loinc) {
       const event: EventRecord = {
@@ -81,11 +89,6 @@ export class LabRecordBuilder {
       out(event);
       return;
     }
-    // A device that names the LOINC itself may still omit the unit of a unitless-looking value (pH): take the
-    // map's unit for the test's own name.
-    const assumed = mapped?.unit ?? (o.vendorName ? this.tests.lookup(o.vendorName, 'blood')?.unit : undefined);
-    const unitText = o.unit.trim() || assumed || '';
-    const unit = unitText ? ucumFor(unitText) : undefined;
     const number = o.status === 'cancelled' ? undefined : parseDecimal(o.value);
     const text = o.value.trim();
     let validity: Validity = o.validity ?? 'valid';

@@ -1,8 +1,10 @@
-// From an analyser's own test id (`pH`, `cLac`, `cTnI`) to the LOINC code of the result, per specimen type. The
-// default map is data (tests.json); a device's `options.tests` adds entries or replaces them, so a site can follow
-// its analyser's manual without a code change.
+// From an analyser's own test id (`pH`, `cLac`, `cTnI`) to the LOINC code of the result, per specimen type and, where
+// LOINC has one term per property (Mass/volume vs Moles/volume), per unit. The default map is data (tests.json); a
+// device's `options.tests` adds entries or replaces them, so a site can follow its analyser's manual without a code
+// change.
 import { Type, type Static } from '@sinclair/typebox';
-import { codeTables, loincTest } from '../../src/schema/index.js';
+import { codeTables, loincTest, ucumUnit } from '../../src/schema/index.js';
+import { ucumFor } from './units.js';
 import defaults from './tests.json' with { type: 'json' };
 
 const Loinc = Type.String({ pattern: '^[0-9]{1,7}-[0-9]$', description: 'LOINC code, e.g. 2744-1' });
@@ -28,6 +30,13 @@ const LoincBySpecimen = Type.Object(
 export const TestEntry = Type.Object(
   {
     loinc: Type.Union([Loinc, LoincBySpecimen]),
+    byUnit: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.Union([Loinc, LoincBySpecimen]), {
+        description:
+          'UCUM unit → LOINC, for a test whose LOINC term depends on the unit it is reported in (urea mmol/L vs mg/dL); ' +
+          'loinc is used for any other unit and when the analyser sends none',
+      }),
+    ),
     name: Type.Optional(Type.String({ minLength: 1, description: 'Display name; default: the LOINC name' })),
     unit: Type.Optional(Type.String({ minLength: 1, description: 'UCUM unit assumed when the analyser sends none' })),
     shortName: Type.Optional(Type.String({ minLength: 1, description: 'Short display name; default: the LOINC short name' })),
@@ -52,17 +61,31 @@ export interface MappedTest {
   readonly unit: string | undefined;
 }
 
+type BySpecimen = Readonly<Record<SpecimenClass, MappedTest>>;
+
 interface Compiled {
-  readonly bySpecimen: Readonly<Record<SpecimenClass, MappedTest>>;
+  readonly bySpecimen: BySpecimen;
+  /** UCUM unit → the codes for a result in that unit (Moles/volume vs Mass/volume terms). */
+  readonly byUnit: ReadonlyMap<string, BySpecimen>;
 }
 
 export interface TestMap {
-  /** undefined when the analyser's id is in neither the device's map nor the default one. */
-  lookup(vendorId: string, specimen: SpecimenClass): MappedTest | undefined;
+  /**
+   * undefined when the analyser's id is in neither the device's map nor the default one. ucum: the result's unit in
+   * UCUM form, when known; it picks the LOINC term of that property where the entry has one (byUnit).
+   */
+  lookup(vendorId: string, specimen: SpecimenClass, ucum?: string): MappedTest | undefined;
 }
 
 function compile(entry: TestEntry): Compiled {
-  const codes = typeof entry.loinc === 'string' ? { blood: entry.loinc } : entry.loinc;
+  const byUnit = new Map<string, BySpecimen>();
+  // A site may write the unit as its analyser does (mg/dl): keyed by its UCUM form where we know it.
+  for (const [unit, loinc] of Object.entries(entry.byUnit ?? {})) byUnit.set(ucumFor(unit)?.ucum ?? unit, specimens(entry, loinc));
+  return { bySpecimen: specimens(entry, entry.loinc), byUnit };
+}
+
+function specimens(entry: TestEntry, loinc: TestEntry['loinc']): BySpecimen {
+  const codes = typeof loinc === 'string' ? { blood: loinc } : loinc;
   const one = (loinc: string): MappedTest => ({
     loinc,
     // A site's own LOINC, not in our table, is shown under the name the site gave it.
@@ -72,21 +95,25 @@ function compile(entry: TestEntry): Compiled {
   });
   const blood = one(codes.blood);
   return {
-    bySpecimen: {
-      blood,
-      arterial: codes.arterial ? one(codes.arterial) : blood,
-      venous: codes.venous ? one(codes.venous) : blood,
-      capillary: codes.capillary ? one(codes.capillary) : blood,
-    },
+    blood,
+    arterial: codes.arterial ? one(codes.arterial) : blood,
+    venous: codes.venous ? one(codes.venous) : blood,
+    capillary: codes.capillary ? one(codes.capillary) : blood,
   };
 }
 
+const codesOf = (loinc: TestEntry['loinc']): string[] => (typeof loinc === 'string' ? [loinc] : Object.values(loinc));
+
 const builtIn = new Map<string, Compiled>();
-for (const t of defaults.tests as Array<{ ids: string[]; loinc: TestEntry['loinc']; unit?: string }>) {
-  // Every default code must be in the LOINC table: loincTest throws at load otherwise.
-  if (typeof t.loinc === 'string') loincTest(t.loinc);
-  else for (const code of Object.values(t.loinc)) loincTest(code);
-  const compiled = compile(t.unit ? { loinc: t.loinc, unit: t.unit } : { loinc: t.loinc });
+for (const t of defaults.tests as Array<{ ids: string[]; loinc: TestEntry['loinc']; byUnit?: TestEntry['byUnit']; unit?: string }>) {
+  // Every default code must be in the LOINC table and every byUnit key a UCUM code of the UCUM table: loincTest and
+  // ucumUnit throw at load otherwise.
+  for (const code of [t.loinc, ...Object.values(t.byUnit ?? {})].flatMap(codesOf)) loincTest(code);
+  for (const unit of Object.keys(t.byUnit ?? {})) ucumUnit(unit);
+  const entry: TestEntry = { loinc: t.loinc };
+  if (t.byUnit) entry.byUnit = t.byUnit;
+  if (t.unit) entry.unit = t.unit;
+  const compiled = compile(entry);
   for (const id of t.ids) builtIn.set(id, compiled);
 }
 
@@ -101,9 +128,10 @@ export function createTestMap(overrides: TestMapOption = {}): TestMap {
     folded.set(id.toLowerCase(), c);
   }
   return {
-    lookup(vendorId, specimen) {
+    lookup(vendorId, specimen, ucum) {
       const c = exact.get(vendorId) ?? folded.get(vendorId.toLowerCase());
-      return c?.bySpecimen[specimen];
+      if (!c) return undefined;
+      return ((ucum !== undefined ? c.byUnit.get(ucum) : undefined) ?? c.bySpecimen)[specimen];
     },
   };
 }
