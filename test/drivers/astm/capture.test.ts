@@ -62,7 +62,7 @@ t.test('the link bytes written as text (<STX>…<ETX>70<CR><LF>), in any chunkin
 t.test('the records alone as lines: LF, CR LF, CR, no final line end', async (t) => {
   const lf = file('poc-log-lf.txt').toString('latin1');
   const base = summary(decode(Buffer.from(lf, 'latin1')).labs);
-  t.equal(base.length, 19);
+  t.equal(base.length, 26);
   for (const [name, text] of [
     ['CR LF', lf.replace(/\n/g, '\r\n')],
     ['CR', lf.replace(/\n/g, '\r')],
@@ -99,8 +99,55 @@ t.test('point-of-care catalogue and units: every result mapped to LOINC, none qu
       ['Lac(P)', '2524-7', 'Lactate SerPl-sCnc', 3.1, 'mmol/L', 'valid'],
       ['Hb', '718-7', 'Hgb Bld-mCnc', 13.9, 'g/dL', 'valid'],
       ['hCG-quant', '19080-1', 'HCG SerPl-aCnc', 4, 'm[IU]/mL', 'valid'],
+      // European units: LOINC has one term per property, picked by the unit the result came in.
+      ['UREA', '22664-7', undefined, 6.1, 'mmol/L', 'valid'],
+      ['Urea', '3091-6', undefined, 36.6, 'mg/dL', 'valid'],
+      ['Urea-N', '6299-2', 'BUN Bld-mCnc', 17, 'mg/dL', 'valid'],
+      ['Crea', '59826-8', undefined, 88, 'umol/L', 'valid'],
+      ['Crea(P)', '14682-9', 'Creat SerPl-sCnc', 91, 'umol/L', 'valid'],
+      ['Glu(P)', '14749-6', 'Glucose SerPl-sCnc', 7.9, 'mmol/L', 'valid'],
+      ['Glu', '2339-0', 'Glucose Bld-mCnc', 142, 'mg/dL', 'valid'],
     ],
   );
+});
+
+t.test('urea is urea, urea nitrogen is BUN: each in its own LOINC component and property', async (t) => {
+  const { records, labs } = decode(file('poc-log-lf.txt'));
+  t.notOk(
+    records.some((r) => r.kind === 'event' && r.event === 'lab.unmapped_test'),
+    'a urea result in mmol/L is no longer published as lab.unmapped_test',
+  );
+  const urea = labs.filter((r) => r.vendor?.code === 'UREA' || r.vendor?.code === 'Urea');
+  t.same(
+    urea.map((r) => [r.test.loinc, r.test.name, r.unit?.ucum]),
+    [
+      ['22664-7', 'Urea [Moles/volume] in Serum or Plasma', 'mmol/L'],
+      ['3091-6', 'Urea [Mass/volume] in Serum or Plasma', 'mg/dL'],
+    ],
+  );
+  const bun = labs.filter((r) => r.test.name.startsWith('Urea nitrogen'));
+  t.same(bun.map((r) => r.vendor?.code), ['BUN', 'Urea-N'], 'BUN and Urea-N are urea nitrogen, not urea');
+  // The unit picks the term; the same test id in another spelling of the unit gets the same code.
+  const text = file('poc-log-lf.txt').toString('latin1').replace('UREA|6.1|mmol/L|', 'UREA|6.1|mmol/l|').replace('Urea|36.6|mg/dL|', 'Urea|36.6|MG/DL|');
+  const spelled = decode(Buffer.from(text, 'latin1')).labs.filter((r) => r.vendor?.code === 'UREA' || r.vendor?.code === 'Urea');
+  t.same(spelled.map((r) => r.test.loinc), ['22664-7', '3091-6']);
+  // Urea in g/L (French laboratories) is a mass concentration too.
+  const grams = decode(Buffer.from(file('poc-log-lf.txt').toString('latin1').replace('UREA|6.1|mmol/L|', 'UREA|0.37|g/L|'), 'latin1'));
+  t.equal(grams.labs.find((r) => r.vendor?.code === 'UREA')?.test.loinc, '3091-6');
+  // A unit without a term of its own keeps the entry's code, and a unit we cannot name leaves the value questionable.
+  const odd = decode(Buffer.from(file('poc-log-lf.txt').toString('latin1').replace('UREA|6.1|mmol/L|', 'UREA|6.1|mmol per litre|'), 'latin1'));
+  const oddUrea = odd.labs.find((r) => r.vendor?.code === 'UREA');
+  t.same([oddUrea?.test.loinc, oddUrea?.validity], ['22664-7', 'questionable']);
+});
+
+t.test("a site's options.tests may give byUnit terms, in its analyser's unit spelling", async (t) => {
+  const text = 'H|\\^&|||X\nO|1|S1||^^^CHEM|S|20260315101000\nR|1|^^^SUN|18|mg/dl|||F\nR|2|^^^SUN|6.4|mmol/L|||F\nL|1|N\n';
+  const { labs } = decode(
+    Buffer.from(text, 'latin1'),
+    1 << 20,
+    'tests={"SUN": {"loinc": "6299-2", "byUnit": {"mmol/l": "59570-2"}, "name": "Urea nitrogen (site)"}}',
+  );
+  t.same(labs.map((r) => [r.test.loinc, r.unit?.ucum]), [['6299-2', 'mg/dL'], ['59570-2', 'mmol/L']]);
 });
 
 t.test('a unit that is not UCUM still makes the value questionable (the check is not switched off)', async (t) => {
@@ -113,7 +160,7 @@ t.test('a unit that is not UCUM still makes the value questionable (the check is
 t.test('lines that are not records are skipped and counted', async (t) => {
   const text = `# exported 2026-03-15\n${file('poc-log-lf.txt').toString('latin1')}garbage line\n`;
   const { labs, stats } = decode(Buffer.from(text, 'latin1'));
-  t.equal(labs.length, 19);
+  t.equal(labs.length, 26);
   t.equal(stats.framesDropped, 2);
 });
 
@@ -121,6 +168,6 @@ t.test('ambulink decode --driver astm on a plain record log (the built CLI)', as
   const r = await runCli(['decode', '--driver', 'astm', '--input', join(dir, 'poc-log-lf.txt'), '-o', 'timeZone=+01:00']);
   t.equal(r.code, 0, r.stderr);
   const labs = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LabRecord).filter((x) => x.kind === 'lab');
-  t.equal(labs.length, 19);
-  t.match(r.stderr, /astm: 25 frames, 19 records/);
+  t.equal(labs.length, 26);
+  t.match(r.stderr, /astm: 33 frames, 26 records/);
 });
