@@ -7,6 +7,10 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 
 export const MQTT_PATH = '/mqtt';
 
+/** A console draws waves at the screen's pace: 40 ms of gathering (25 frames/s at most) is not seen, and each frame
+ * saved is a TLS record and a system call less per console. */
+const FRAME_GATHER_MS = 40;
+
 export interface MqttWebSocketOptions<U> {
   /** Who this upgrade request is; undefined refuses it with 401. */
   admit(req: IncomingMessage): U | undefined;
@@ -37,12 +41,25 @@ export class MqttWebSocket<U> {
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        const stream = createWebSocketStream(ws);
         // ws's stream sends every write as its own WebSocket frame, and mqtt-packet writes a PUBLISH in four to six
-        // pieces (under cork, until the next tick): one frame and one TLS record per piece, per console, for every
-        // record. With a writev, everything corked in one tick (the pieces of a packet, and all packets of a burst)
-        // leaves as one frame; MQTT over WebSocket allows packets to span and share frames (MQTT 3.1.1, 6.0).
-        stream._writev = (chunks, callback) => ws.send(Buffer.concat(chunks.map((c) => c.chunk as Buffer)), callback);
+        // pieces: one frame, one TLS record and one system call per piece, per console, for every record. Instead,
+        // a frame leaves at most every FRAME_GATHER_MS with all that was written meanwhile (MQTT over WebSocket lets
+        // packets span and share frames, MQTT 3.1.1 section 6); after a quiet spell, at once (so a CONNACK is not
+        // held back, nor lost to a connection the broker ends). Writes that come meanwhile wait in the stream's
+        // buffer, large enough for a burst of waves so the broker is not held back.
+        const stream = createWebSocketStream(ws, { writableHighWaterMark: 1 << 20 });
+        let lastFrameAt = -Infinity;
+        const gather = (data: Buffer, callback: (err?: Error | null) => void) => {
+          const send = () => {
+            lastFrameAt = performance.now();
+            ws.send(data, callback);
+          };
+          const wait = lastFrameAt + FRAME_GATHER_MS - performance.now();
+          if (wait <= 0) send();
+          else setTimeout(send, wait);
+        };
+        stream._write = (chunk: Buffer, _encoding, callback) => gather(chunk, callback);
+        stream._writev = (chunks, callback) => gather(Buffer.concat(chunks.map((c) => c.chunk as Buffer)), callback);
         stream.on('error', () => ws.terminate());
         this.options.serve(stream, user);
       });
