@@ -11,6 +11,8 @@ export interface SessionInfo {
   topicRoot: string;
   /** Path of the MQTT-over-WebSocket endpoint on this same origin. */
   mqttPath: string;
+  /** In the vehicle: the local broker's batched record feed, read instead of every record's own topic. */
+  feedTopic?: string;
 }
 
 /** A remote setpoint command as the setpoint service reports it (`ambulink setpoint pending`). */

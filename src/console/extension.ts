@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { BatchedFeed } from '../broker/batched-feed.js';
 import type { LocalBroker, LoggedInUser } from '../broker/local-broker.js';
 import type { DaemonEnv, Extension } from '../daemon/context.js';
 import { MqttWebSocket } from './mqtt-websocket.js';
@@ -14,6 +15,8 @@ import { StaticFiles } from './static-files.js';
 
 export interface ConsoleParts {
   broker: LocalBroker;
+  /** The batched record feed the page subscribes to instead of one message per record. */
+  feed: BatchedFeed;
   /** Whether remote setpoints are enabled (their control methods exist). */
   setpoints: boolean;
 }
@@ -67,6 +70,7 @@ export class ConsoleExtension implements Extension {
       serve: (stream, user) => this.parts.broker.handleLoggedIn(stream, user),
     });
     mqtt.attach(server);
+    this.parts.feed.readBy(() => mqtt.clients > 0);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`console cannot listen on ${settings.host}:${settings.port} (${(err as NodeJS.ErrnoException).code})`)));
       server.listen(settings.port, settings.host, () => resolve());

@@ -86,7 +86,7 @@ export class ConsoleRoutes {
   }
 
   private sessionInfo(user: LoggedInUser): SessionInfo {
-    return { mode: 'vehicle', vehicle: this.deps.vehicle, username: user.username, role: user.role, topicRoot: this.deps.topics.root, mqttPath: MQTT_PATH };
+    return { mode: 'vehicle', vehicle: this.deps.vehicle, username: user.username, role: user.role, topicRoot: this.deps.topics.root, mqttPath: MQTT_PATH, feedTopic: this.deps.topics.consoleFeed };
   }
 
   private async status(): Promise<ConsoleStatus> {

@@ -20,6 +20,8 @@ export interface Topics {
   setpointResult(device: string): string;
   /** Vehicle → hospital: signed audit-log checkpoints (the hospital is the witness). */
   readonly auditCheckpoint: string;
+  /** Local broker only: every record of the last tenth of a second in one message, for the crew console. */
+  readonly consoleFeed: string;
   /** Where a record goes. */
   forRecord(record: CanonicalRecord): string;
 }
@@ -36,6 +38,7 @@ export function topicsFor(vehicle: string): Topics {
     setpoint: (device) => `${root}/cmd/${device}/setpoint`,
     setpointResult: (device) => `${root}/cmd/${device}/setpoint/result`,
     auditCheckpoint: `${root}/audit/checkpoint`,
+    consoleFeed: `$ambulink/v1/${vehicle}/console-feed`,
     forRecord: (r) =>
       r.kind === 'alarm' ? `${root}/alarm/${r.device}` : r.kind === 'loss' ? `${root}/loss` : `${root}/data/${r.device}/${r.kind}`,
   };

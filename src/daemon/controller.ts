@@ -113,7 +113,7 @@ export class Controller {
           ingest: this.gate.ingest,
         })
       : undefined;
-    this.console = new ConsoleExtension(env, { broker: this.local.broker, setpoints: this.setpoints !== undefined });
+    this.console = new ConsoleExtension(env, { broker: this.local.broker, feed: this.local.feed, setpoints: this.setpoints !== undefined });
     // Control first: a second daemon on the same socket fails before it touches a device. The outbox and the uplink
     // before the safety services (their results and checkpoints go through them), the audit log before the setpoint
     // service (intent is logged before any write). The console after the broker and the services it shows. Devices

@@ -4,6 +4,7 @@
 // seq): a tablet then never sees a seq that the hospital will neither get nor hear of as lost, and it can deduplicate
 // and check gaps by (vehicle, stream, seq) as the hospital does. Without an uplink there is no outbox and no seq, and
 // records are published as they arrive.
+import { BatchedFeed } from '../broker/batched-feed.js';
 import { LocalBroker } from '../broker/local-broker.js';
 import type { StoredRecord } from '../outbox/stored-record.js';
 import { packageVersion } from '../core/paths.js';
@@ -13,10 +14,13 @@ import type { DaemonEnv, Extension } from './context.js';
 export class LocalPublisher implements Extension {
   readonly name = 'local-broker';
   readonly broker: LocalBroker;
+  /** Every record again, batched, for the crew console (read only while one is connected). */
+  readonly feed: BatchedFeed;
 
   constructor(private readonly env: DaemonEnv) {
     const { host, port, users } = env.config.localBroker;
     this.broker = new LocalBroker({ host, port, users }, env.topics, env.log);
+    this.feed = new BatchedFeed((payload) => this.broker.publish(env.topics.consoleFeed, payload, { qos: 0 }));
   }
 
   async start(): Promise<void> {
@@ -30,10 +34,12 @@ export class LocalPublisher implements Extension {
   readonly publishStored = (record: StoredRecord): void => {
     // Waveforms are high-rate and superseded at once: QoS 0. Everything else QoS 1 for subscribers that ask for it.
     this.broker.publish(record.topic, record.payload, { qos: record.cls === 'waveform' ? 0 : 1 });
+    this.feed.add(record.payload);
   };
 
   async stop(): Promise<void> {
     this.env.bus.removeListeners(this);
+    this.feed.flush();
     if (!this.env.config.localBroker.enabled) return;
     this.publishStatus('offline');
     await this.broker.stop();
@@ -41,9 +47,9 @@ export class LocalPublisher implements Extension {
 
   private publish(record: CanonicalRecord): void {
     // Waveforms are high-rate and superseded at once: QoS 0. Everything else QoS 1 for subscribers that ask for it.
-    this.broker.publish(this.env.topics.forRecord(record), JSON.stringify(record), {
-      qos: record.kind === 'waveform' ? 0 : 1,
-    });
+    const json = JSON.stringify(record);
+    this.broker.publish(this.env.topics.forRecord(record), json, { qos: record.kind === 'waveform' ? 0 : 1 });
+    this.feed.add(json);
   }
 
   private publishStatus(state: 'online' | 'offline'): void {

@@ -8,6 +8,7 @@ import t, { type Test } from 'tap';
 import { WebSocket } from 'ws';
 import { consoleSections, PASSWORDS } from '../helpers/console.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { monitorCycle } from '../handover/hl7/records.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -109,4 +110,38 @@ t.test('a PUBLISH to a console leaves as one WebSocket frame, and a burst shares
   t.ok(frames - burstFrom < 50, `50 PUBLISHes in ${frames - burstFrom} frame(s)`);
   const topics = packets.filter((p): p is mqttPacket.IPublishPacket => p.cmd === 'publish').map((p) => p.topic);
   t.same(topics.slice(1), Array.from({ length: 50 }, (_, i) => `ambulink/v1/TEST-1/probe/${i}`), 'all of them, in order, whole');
+});
+
+t.test("the console's batched feed: every record of a tenth of a second in one message, in order, never to a tablet's #", async (t) => {
+  const d = await vehicle(t);
+  const topics = d.controller.env.topics;
+  const cycle = monitorCycle(Date.now());
+  const emitCycle = () => {
+    for (const r of cycle) d.controller.env.bus.emit('record', { ...r, vehicle: 'TEST-1' });
+  };
+  // A tablet on the TCP listener with `#`: it gets each record on its own topic, never the feed as well.
+  const tablet = await mqtt.connectAsync(`mqtt://127.0.0.1:${d.controller.local!.broker.port}`, { username: 'tablet', password: PASSWORDS.tablet, protocolVersion: 4, reconnectPeriod: 0 });
+  t.teardown(() => tablet.endAsync());
+  const tabletTopics: string[] = [];
+  tablet.on('message', (topic) => tabletTopics.push(topic));
+  await tablet.subscribeAsync('#');
+
+  emitCycle(); // no console connected: nothing is batched
+  await waitFor(() => tabletTopics.filter((x) => x.includes('/data/')).length >= cycle.length, 'the records at the tablet');
+
+  const console = await connect(d, (await login(d, 'tablet', PASSWORDS.tablet)).cookie!, 'tablet');
+  t.teardown(() => console.endAsync());
+  const feed: Array<{ items: Array<{ metric: { ref: string } }> }> = [];
+  console.on('message', (topic, payload) => {
+    if (topic === topics.consoleFeed) feed.push(JSON.parse(payload.toString()) as (typeof feed)[number]);
+  });
+  await console.subscribeAsync(topics.consoleFeed);
+  emitCycle();
+  await waitFor(() => feed.length > 0, 'a feed message');
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(feed.length, 1, 'the cycle came as one message');
+  t.same(feed[0]!.items.map((i) => i.metric.ref), cycle.map((r) => r.metric.ref), 'every record, in order');
+  t.equal(tabletTopics.filter((x) => x === topics.consoleFeed).length, 0, "a tablet's # does not get the feed");
+  const dataTopics = new Set(cycle.map((r) => topics.forRecord(r)));
+  t.equal(tabletTopics.filter((x) => dataTopics.has(x)).length, 2 * cycle.length, 'the tablet got each record once per cycle, on its own topic');
 });

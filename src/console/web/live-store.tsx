@@ -1,5 +1,5 @@
-// Everything the page knows, fed by MQTT over WebSocket: the local broker's records (one per message) or, in the
-// hospital view, the uplink's envelopes (one stream's records per message). Waveform samples go into rings that the
+// Everything the page knows, fed by MQTT over WebSocket: the local broker's batched feed (a tenth of a second of
+// records per message) or, in the hospital view, the uplink's envelopes (one stream's records per message). Waveform samples go into rings that the
 // canvases read on their own animation frames; the rest is kept as plain maps and the page re-renders at most a few
 // times a second.
 import mqtt from 'mqtt';
@@ -105,7 +105,10 @@ export class LiveStore {
     this.client = client;
     client.on('connect', () => {
       this.connection = 'live';
-      client.subscribe(`${this.session.topicRoot}/#`, { qos: 0 });
+      // In the vehicle, the batched feed (every record of a tenth of a second in one message) and the status; in the
+      // hospital view, the vehicle's topics, where the uplink's envelopes arrive.
+      const feed = this.session.feedTopic;
+      client.subscribe(feed ? [feed, `${this.session.topicRoot}/status`] : [`${this.session.topicRoot}/#`], { qos: 0 });
       this.changed();
     });
     client.on('close', () => {
