@@ -1,24 +1,27 @@
 // The crew console's cost on the edge box, in one run on the real demo (every simulated device, waveforms included):
 // - page load: a logged-in reload of the console until the page is loaded, until MQTT is live, and until the first
 //   vitals are on screen (median of several loads; the browser runs on the box here, a tablet would not);
-// - the daemon's CPU with no console open, with two open in chromium on the box (a crew and a consumer login, both
-//   drawing waveforms: the browser takes the same two cores), and with two over the network (the page's own traffic
-//   from a plain client, as tablets would be), measured in alternating windows side by side, and the ratios.
-// Targets (issue 18): page load ≤ 1 s; two consoles add < 5 % to the daemon's CPU.
-// Run: npm run build && node dist/scripts/bench-console.js   (BENCH_WINDOW_S, BENCH_ROUNDS to change the windows)
+// - the daemon's CPU with two consoles open against none, in pairs of adjacent windows (the order alternating), for
+//   two consoles over the network (the page's own traffic from a plain client, as tablets would be) and for two in
+//   chromium on the box (a crew and a consumer login drawing waveforms; the browser takes the same two cores): the
+//   mean added CPU with its 95 % interval, in points and in % of the daemon's CPU without a console.
+// Targets (issue 18): page load ≤ 1 s; two consoles add < 5 % to the daemon's CPU (shown when the whole interval is
+// below it). Run: npm run build && node dist/scripts/bench-console.js   (BENCH_PAIRS, BENCH_WINDOW_S to change)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { SessionInfo } from '../src/console/api-types.js';
 import { callDaemon, demoDir } from '../src/control/client.js';
 import { packageRoot } from '../src/core/paths.js';
 import type { StatusReport } from '../src/daemon/control-api.js';
 import { DEMO_CONSOLE, startDemo, stopDemo } from './lib/demo-process.js';
 
-const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 20);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 10);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 20);
+/** Seconds after consoles open or close before a window starts: logins, subscriptions and retained messages settle. */
+const SETTLE_S = 3;
 const LOADS = 7;
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
@@ -29,10 +32,12 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
+const sleep = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000));
+
 async function cpuPercent(pid: number, seconds: number): Promise<number> {
   const c0 = cpuSeconds(pid);
   const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
+  await sleep(seconds);
   return ((cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
 }
 
@@ -86,6 +91,106 @@ async function loadOnce(page: Page): Promise<{ loadMs: number; liveMs: number; v
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** Two consoles that can be opened and closed again and again (each idempotent). */
+interface Consoles {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Two chromium pages logged in once; closed = parked on about:blank (no socket, no polls), open = the console again. */
+async function chromiumConsoles(browser: Browser): Promise<Consoles & { dispose(): Promise<void> }> {
+  const contexts = await Promise.all([browser.newContext({ ignoreHTTPSErrors: true }), browser.newContext({ ignoreHTTPSErrors: true })]);
+  const pages = await Promise.all([login(contexts[0]!, 'crew'), login(contexts[1]!, 'tablet')]);
+  let open = true;
+  return {
+    async open() {
+      if (open) return;
+      await Promise.all(pages.map(async (page) => {
+        await page.goto(DEMO_CONSOLE);
+        await page.waitForSelector('[data-connection=live]');
+        await page.waitForSelector('canvas[data-wave]', { timeout: 60_000 });
+      }));
+      open = true;
+    },
+    async close() {
+      if (!open) return;
+      await Promise.all(pages.map((page) => page.goto('about:blank')));
+      open = false;
+    },
+    dispose: () => Promise.all(contexts.map((c) => c.close())).then(() => undefined),
+  };
+}
+
+function networkConsoles(): Consoles {
+  let closers: Array<() => Promise<void>> | undefined;
+  return {
+    async open() {
+      closers ??= await Promise.all([networkConsole('crew'), networkConsole('tablet')]);
+    },
+    async close() {
+      const open = closers;
+      closers = undefined;
+      if (open) await Promise.all(open.map((close) => close()));
+    },
+  };
+}
+
+/**
+ * The daemon's CPU in pairs of adjacent windows, one with the consoles open and one without, the order alternating
+ * from pair to pair (open–closed, closed–open, …) so that a drift in the demo's own load cancels out. Each pair's
+ * difference is one sample of what two consoles cost; the demo's load changes slowly, so adjacent windows differ far
+ * less than windows minutes apart.
+ */
+async function pairedWindows(pid: number, consoles: Consoles, label: string): Promise<{ open: number[]; closed: number[] }> {
+  const open: number[] = [];
+  const closed: number[] = [];
+  for (let pair = 0; pair < PAIRS; pair++) {
+    for (const state of pair % 2 === 0 ? (['open', 'closed'] as const) : (['closed', 'open'] as const)) {
+      await (state === 'open' ? consoles.open() : consoles.close());
+      await sleep(SETTLE_S);
+      (state === 'open' ? open : closed).push(await cpuPercent(pid, WINDOW_S));
+    }
+    process.stdout.write(`${label} pair ${pair + 1}/${PAIRS}: ${closed[pair]!.toFixed(2)} % closed, ${open[pair]!.toFixed(2)} % open\n`);
+  }
+  await consoles.close();
+  return { open, closed };
+}
+
+/** Student's t quantile for a two-sided 95 % interval (Cornish–Fisher expansion; within 0.3 % of the table from 5 df). */
+function t95(df: number): number {
+  const z = 1.959964;
+  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
+}
+
+/** What the consoles add, with its 95 % interval, in points of CPU and in % of the daemon's CPU without them. */
+function added(windows: { open: number[]; closed: number[] }) {
+  const diffs = windows.open.map((o, i) => o - windows.closed[i]!);
+  const d = mean(diffs);
+  const sd = Math.sqrt(diffs.reduce((a, x) => a + (x - d) ** 2, 0) / (diffs.length - 1));
+  const half = (t95(diffs.length - 1) * sd) / Math.sqrt(diffs.length);
+  const base = mean(windows.closed);
+  const pct = (points: number) => Number(((points / base) * 100).toFixed(2));
+  return {
+    pairs: diffs.length,
+    closedPercent: Number(base.toFixed(2)),
+    openPercent: Number(mean(windows.open).toFixed(2)),
+    addedPoints: Number(d.toFixed(3)),
+    addedPoints95: [Number((d - half).toFixed(3)), Number((d + half).toFixed(3))],
+    pairSdPoints: Number(sd.toFixed(3)),
+    addedPercentOfBaseline: pct(d),
+    addedPercentOfBaseline95: [pct(d - half), pct(d + half)],
+    targetAddedPercentOfBaseline: 5,
+    // Shown only when the whole interval lies below the target.
+    targetShown: pct(d + half) < 5,
+  };
+}
+
+type Added = ReturnType<typeof added>;
+const line = (what: string, a: Added) =>
+  `daemon CPU, ${what}: ${a.closedPercent} % closed vs ${a.openPercent} % open over ${a.pairs} pairs of ${WINDOW_S} s windows: ` +
+  `${a.addedPoints >= 0 ? '+' : ''}${a.addedPoints} points (95 % interval ${a.addedPoints95[0]} … ${a.addedPoints95[1]}), ` +
+  `${a.addedPercentOfBaseline >= 0 ? '+' : ''}${a.addedPercentOfBaseline} % of the baseline (95 % interval ${a.addedPercentOfBaseline95[0]} … ${a.addedPercentOfBaseline95[1]} %; target < +5 %: ${a.targetShown ? 'shown' : 'not shown'})\n`;
+
 async function main(): Promise<void> {
   const demo = await startDemo();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
@@ -93,56 +198,32 @@ async function main(): Promise<void> {
     const status = (await callDaemon(join(demoDir(), 'control.sock'), 'status')) as StatusReport;
     const pid = status.pid;
     // Devices connected and delivering before anything is measured.
-    await new Promise((r) => setTimeout(r, 20_000));
+    await sleep(20);
 
     const loader = await login(await browser.newContext({ ignoreHTTPSErrors: true }), 'tablet');
     const loads = [];
     for (let i = 0; i < LOADS; i++) loads.push(await loadOnce(loader));
     await loader.context().close();
 
-    const none: number[] = [];
-    const two: number[] = [];
-    const twoNetwork: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      none.push(await cpuPercent(pid, WINDOW_S));
-      const contexts = await Promise.all([browser.newContext({ ignoreHTTPSErrors: true }), browser.newContext({ ignoreHTTPSErrors: true })]);
-      await Promise.all([login(contexts[0]!, 'crew'), login(contexts[1]!, 'tablet')]);
-      two.push(await cpuPercent(pid, WINDOW_S));
-      await Promise.all(contexts.map((c) => c.close()));
-      const consoles = await Promise.all([networkConsole('crew'), networkConsole('tablet')]);
-      twoNetwork.push(await cpuPercent(pid, WINDOW_S));
-      await Promise.all(consoles.map((close) => close()));
-      process.stdout.write(
-        `round ${round + 1}: daemon CPU ${none[round]!.toFixed(2)} % with no console, ${two[round]!.toFixed(2)} % with two in chromium on the box, ${twoNetwork[round]!.toFixed(2)} % with two over the network\n`,
-      );
-    }
+    // Tablets first (the consoles as they are used: over the network, no browser on the box), then chromium on the box.
+    const network = added(await pairedWindows(pid, networkConsoles(), 'two over the network'));
+    const onBox = await chromiumConsoles(browser);
+    const inChromium = added(await pairedWindows(pid, onBox, 'two in chromium on the box'));
+    await onBox.dispose();
+
     const result = {
       at: new Date().toISOString(),
       pageLoad: { loads: LOADS, medianLoadMs: median(loads.map((l) => l.loadMs)), medianLiveMs: median(loads.map((l) => l.liveMs)), medianVitalsMs: median(loads.map((l) => l.vitalsMs)), targetMs: 1000 },
-      daemonCpu: {
-        windowS: WINDOW_S,
-        rounds: ROUNDS,
-        noConsolePercent: Number(mean(none).toFixed(2)),
-        twoConsolesPercent: Number(mean(two).toFixed(2)),
-        ratio: Number((mean(two) / mean(none)).toFixed(3)),
-        addedPercentOfBaseline: Number(((mean(two) / mean(none) - 1) * 100).toFixed(1)),
-        addedPercentagePoints: Number((mean(two) - mean(none)).toFixed(2)),
-        targetAddedPercentOfBaseline: 5,
-        twoNetworkConsolesPercent: Number(mean(twoNetwork).toFixed(2)),
-        networkRatio: Number((mean(twoNetwork) / mean(none)).toFixed(3)),
-        networkAddedPercentOfBaseline: Number(((mean(twoNetwork) / mean(none) - 1) * 100).toFixed(1)),
-        networkAddedPercentagePoints: Number((mean(twoNetwork) - mean(none)).toFixed(2)),
-      },
+      daemonCpu: { windowS: WINDOW_S, settleS: SETTLE_S, network, inChromium },
     };
     const out = join(process.cwd(), 'bench-results');
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, `console-${result.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(result, null, 2)}\n`);
     const p = result.pageLoad;
-    const c = result.daemonCpu;
     process.stdout.write(
       `page load (median of ${LOADS}): loaded ${p.medianLoadMs} ms, MQTT live ${p.medianLiveMs} ms, first vitals ${p.medianVitalsMs} ms (target ≤ 1000 ms)\n` +
-        `daemon CPU: ${c.noConsolePercent} % with no console vs ${c.twoConsolesPercent} % with two in chromium on the box: ratio ${c.ratio} (${c.addedPercentOfBaseline >= 0 ? '+' : ''}${c.addedPercentOfBaseline} % of the baseline, ${c.addedPercentagePoints} points; target < +5 %)\n` +
-        `daemon CPU: ${c.noConsolePercent} % with no console vs ${c.twoNetworkConsolesPercent} % with two over the network (the page's traffic, no browser on the box): ratio ${c.networkRatio} (${c.networkAddedPercentOfBaseline >= 0 ? '+' : ''}${c.networkAddedPercentOfBaseline} % of the baseline, ${c.networkAddedPercentagePoints} points)\n` +
+        line('two consoles over the network (the page\'s traffic, no browser on the box)', network) +
+        line('two consoles in chromium on the box (the browser takes the same two cores)', inChromium) +
         `${JSON.stringify(result)}\n`,
     );
   } finally {
