@@ -13,6 +13,12 @@ import { HttpError, readJson, sendJson } from './http.js';
 import { LoginThrottle } from './login-throttle.js';
 import { MQTT_PATH } from './mqtt-websocket.js';
 import { clearedCookie, type Sessions } from './sessions.js';
+import { SharedAnswer } from './shared-answer.js';
+
+/** How long one status answer serves every console (each polls every 2 s). */
+const STATUS_SHARED_MS = 1000;
+/** Pending setpoints: each console polls every second; a decision makes the next answer fresh. */
+const PENDING_SHARED_MS = 500;
 
 export interface RouteDeps {
   vehicle: string;
@@ -28,9 +34,13 @@ export interface RouteDeps {
 
 export class ConsoleRoutes {
   private readonly throttle: LoginThrottle;
+  private readonly statusAnswer: SharedAnswer<ConsoleStatus>;
+  private readonly pendingAnswer: SharedAnswer<PendingSetpoint[]>;
 
   constructor(private readonly deps: RouteDeps) {
     this.throttle = new LoginThrottle(deps.clock);
+    this.statusAnswer = new SharedAnswer(deps.clock, STATUS_SHARED_MS, () => this.status());
+    this.pendingAnswer = new SharedAnswer(deps.clock, PENDING_SHARED_MS, () => this.pending());
   }
 
   /** Answers an /api/ request; false if the path is not one. */
@@ -59,8 +69,8 @@ export class ConsoleRoutes {
     const user = this.deps.sessions.fromCookie(req.headers.cookie);
     if (!user) throw new HttpError(401, 'log in first');
     if (path === '/api/session' && method === 'GET') return sendJson(res, 200, this.sessionInfo(user));
-    if (path === '/api/status' && method === 'GET') return sendJson(res, 200, await this.status());
-    if (path === '/api/setpoints' && method === 'GET') return sendJson(res, 200, await this.pending());
+    if (path === '/api/status' && method === 'GET') return sendJson(res, 200, await this.statusAnswer.get());
+    if (path === '/api/setpoints' && method === 'GET') return sendJson(res, 200, await this.pendingAnswer.get());
     const decision = /^\/api\/setpoints\/(confirm|reject)$/.exec(path)?.[1] as 'confirm' | 'reject' | undefined;
     if (decision && method === 'POST') return sendJson(res, 200, await this.decide(req, user, decision));
     throw new HttpError(404, `no ${method} ${path}`);
@@ -104,7 +114,7 @@ export class ConsoleRoutes {
     if (!this.deps.setpoints) throw new HttpError(409, 'remote setpoints are not enabled on this vehicle');
     const body = await readJson(req);
     if (typeof body.commandId !== 'string' || !body.commandId) throw new HttpError(400, 'commandId is needed');
-    const answer = (await this.deps.control.call(`setpoint.${decision}`, { commandId: body.commandId, user: user.username, via: 'console' })) as DecisionAnswer;
+    const answer = (await this.deps.control.call(`setpoint.${decision}`, { commandId: body.commandId, user: user.username, via: 'console' }).finally(() => this.pendingAnswer.forget())) as DecisionAnswer;
     this.deps.log.info({ username: user.username, commandId: body.commandId, decision }, 'console: setpoint decision');
     return answer;
   }
