@@ -5,7 +5,13 @@
 // the armed level lowers the armed level only after it has stayed below for `holdMs` without a break; until then a
 // return to the armed band is the same episode, not a new rise. So a NEWS2 of 4, 5, 4, 5 … alerts once for medium;
 // after it has stayed low for the hold time, a later rise to medium alerts again; a rise from medium to high alerts at
-// once (a further rise). An unknown band (an incomplete score that settles nothing) neither rises nor falls.
+// once (a further rise).
+//
+// What is not known is never a fall. An unknown band (an incomplete score that settles nothing) neither rises nor
+// falls; a floor (an incomplete NEWS2's `atLeast` band: what the known sub-scores guarantee) may rise — the patient is
+// at least that ill — but a floor below the armed level is no evidence of a fall: the missing parameter may be the one
+// keeping the band up (a probe off during a desaturation). Both break a fall in progress: the hold time counts only
+// complete bands below the armed level, without a break.
 
 export interface BandRise<B extends string> {
   /** The band before the rise; null for the first band this alerter has seen. */
@@ -24,13 +30,23 @@ export class BandAlerter<B extends string> {
     private readonly holdMs: number,
   ) {}
 
-  /** Feeds the band now; returns the rise to alert for, if this is one. */
-  update(band: B | null, nowMs: number): BandRise<B> | undefined {
-    if (band === null) return undefined;
+  /**
+   * Feeds the band now (`floor`: it is only a lower bound, from an incomplete score); returns the rise to alert for,
+   * if this is one.
+   */
+  update(band: B | null, nowMs: number, floor = false): BandRise<B> | undefined {
+    if (band === null) {
+      this.belowSinceMs = undefined;
+      return undefined;
+    }
     const level = this.order.indexOf(band);
     if (level < 0) throw new Error(`unknown band "${band}" (expected one of ${this.order.join(', ')})`);
     const from = this.last;
     this.last = band;
+    if (floor && level < this.armed) {
+      this.belowSinceMs = undefined;
+      return undefined;
+    }
     if (level > this.armed) {
       this.armed = level;
       this.belowSinceMs = undefined;

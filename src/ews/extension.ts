@@ -54,7 +54,8 @@ export class EarlyWarningExtension implements Extension {
     this.timer.unref();
     control.register('ews', (): EarlyWarningReport => ({ scores: this.last, alerts: this.alerts.slice(-20) }));
     this.env.statusSections.set('earlyWarning', () => ({
-      news2: this.last ? { status: this.last.news2.status, value: this.last.news2.value, band: alertBand(this.last.news2) } : null,
+      // An incomplete score's floor is shown as what it is (atLeast), never as its band.
+      news2: this.last ? { status: this.last.news2.status, value: this.last.news2.value, band: this.last.news2.band, ...(this.last.news2.atLeast ? { atLeast: this.last.news2.atLeast } : {}) } : null,
       alerts: this.alerts.length,
     }));
   }
@@ -92,7 +93,8 @@ export class EarlyWarningExtension implements Extension {
     this.last = scores;
     for (const body of [scores.news2, scores.qsofa, scores.shockIndex]) {
       this.publishIfChanged(body, nowMono);
-      const rise = alerters[body.score].update(alertBand(body), nowMono);
+      const { band, floor } = alertBand(body);
+      const rise = alerters[body.score].update(band, nowMono, floor);
       if (rise) this.alert(body, rise.from, rise.to);
     }
   }

@@ -94,9 +94,13 @@ export function computeScores(ctx: InputContext): ScoreSet {
   return { news2, qsofa, shockIndex };
 }
 
-/** The band an alert follows: the score's band, or — for an incomplete NEWS2 — the band its known sub-scores guarantee. */
-export function alertBand(s: ScoreBody): ScoreBand | null {
-  return s.band ?? s.atLeast?.band ?? null;
+/**
+ * The band an alert follows: the score's band; for an incomplete NEWS2, the band its known sub-scores guarantee,
+ * marked as a floor (it can rise, never fall: see band-alerter.ts).
+ */
+export function alertBand(s: ScoreBody): { band: ScoreBand | null; floor: boolean } {
+  if (s.band !== null) return { band: s.band, floor: false };
+  return { band: s.atLeast?.band ?? null, floor: s.atLeast?.band !== undefined };
 }
 
 /** What changes the meaning of a score: not the input values themselves (published at the refresh interval). */

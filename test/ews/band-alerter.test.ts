@@ -40,11 +40,32 @@ t.test('a further rise alerts at once; a partial fall re-arms at the lower band 
   t.equal(a.update('medium', 4000 + 7 * MIN), undefined, 'no alert for a fall');
 });
 
+t.test('a floor (an incomplete NEWS2) can rise but is never a fall: it neither re-arms nor counts toward the hold', async (t) => {
+  const a = new BandAlerter(NEWS2_BANDS, 5 * MIN);
+  t.same(a.update('high', 0), { from: null, to: 'high' });
+  // The SpO2 probe comes off: only a floor of low–medium is known, for twice the hold time.
+  for (let m = 1; m <= 10; m++) t.equal(a.update('low-medium', m * MIN, true), undefined, `floor, minute ${m}`);
+  t.equal(a.update('high', 11 * MIN), undefined, 'the probe is back and the patient still high: the same episode, no second alert');
+  t.equal(a.update('low', 12 * MIN), undefined);
+  t.equal(a.update('low', 14 * MIN), undefined);
+  t.equal(a.update('low-medium', 15 * MIN, true), undefined, 'an incomplete spell breaks the fall');
+  t.equal(a.update('low', 16 * MIN), undefined);
+  t.equal(a.update('low', 20 * MIN), undefined, '4 minutes low since the break: not yet re-armed');
+  t.equal(a.update('high', 20.5 * MIN), undefined, 'still the same episode');
+  t.same(a.update('low', 21 * MIN), undefined);
+  t.same(a.update('low', 26 * MIN), undefined, 'five unbroken minutes low: re-armed');
+  t.same(a.update('medium', 27 * MIN, true), { from: 'low', to: 'medium' }, 'a floor above the armed band is a rise: the patient is at least that ill');
+});
+
 t.test('an unknown band changes nothing; reset starts over; unknown band names are refused', async (t) => {
   const a = new BandAlerter(NEWS2_BANDS, 5 * MIN);
   t.same(a.update('high', 0), { from: null, to: 'high' });
   t.equal(a.update(null, 10 * MIN), undefined);
   t.equal(a.update('high', 11 * MIN), undefined, 'an incomplete spell is not a fall');
+  t.equal(a.update('low', 12 * MIN), undefined);
+  t.equal(a.update(null, 13 * MIN), undefined);
+  t.equal(a.update('low', 17 * MIN), undefined);
+  t.equal(a.update('high', 17.5 * MIN), undefined, 'nor part of one: 5.5 minutes since the first low, but broken');
   a.reset();
   t.same(a.update('high', 12 * MIN), { from: null, to: 'high' }, 'a new patient alerts afresh');
   t.throws(() => a.update('severe' as 'high', 0), /unknown band "severe"/);

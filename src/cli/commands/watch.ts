@@ -55,7 +55,7 @@ export function describeRecord(r: CanonicalRecord): string | undefined {
     case 'score': {
       const value = r.value ?? (r.atLeast ? `≥ ${r.atLeast.value}` : '-');
       const open = [...r.missing, ...r.stale];
-      return `${r.score.padEnd(NAME_WIDTH)} ${value} ${r.band ?? r.atLeast?.band ?? '-'}${open.length ? ` (incomplete: ${open.join(', ')})` : ''}`;
+      return `${r.score.padEnd(NAME_WIDTH)} ${value} ${r.band ?? (r.atLeast?.band ? `at least ${r.atLeast.band}` : '-')}${open.length ? ` (incomplete: ${open.join(', ')})` : ''}`;
     }
     case 'alert':
       return `ALERT ${r.priority.toUpperCase().padEnd(6)} ${r.text}`;
