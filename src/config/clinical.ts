@@ -21,10 +21,15 @@ export const EarlyWarningSection = Type.Object(
         pulse: seconds(60, 'Pulse / heart rate'),
         temperature: seconds(3600, 'Temperature (often measured once)'),
         consciousness: seconds(1800, "The crew's ACVPU assessment"),
-        oxygen: seconds(120, "A ventilator's FiO2 setting, or the crew's oxygen entry when older than consciousness allows"),
+        oxygen: seconds(120, "A ventilator's FiO2 setting (the crew's oxygen entry never goes stale: it stands until they change it)"),
       },
       { additionalProperties: false, default: {}, description: 'Per parameter, in seconds of gateway time since the value was received' },
     ),
+    assumeAirWithoutOxygenEntry: Type.Boolean({
+      default: false,
+      description:
+        'With no crew oxygen entry and no ventilator FiO2: score NEWS2 as on air (input source "default") instead of incomplete. Only where the service protocol says a patient not recorded on oxygen is on air',
+    }),
     alertHoldS: Type.Integer({
       minimum: 0,
       default: 300,

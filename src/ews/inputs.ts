@@ -135,9 +135,12 @@ export function resolveConsciousness(ctx: InputContext): Resolved<Acvpu> {
 }
 
 /**
- * Air or oxygen: the crew's entry (on / off) when they made one for this encounter; otherwise any ventilator's FiO2
- * setting above 21 % (a setting — what the device delivers — not a monitor's measured inspired fraction); with
- * neither, air (input source "default"). A ventilator whose FiO2 has gone stale makes the parameter stale, not air.
+ * Air or oxygen: the crew's entry (on / off) when they made one for this encounter — it stands until they change it
+ * (oxygen is something the crew does, not a reading that drifts); otherwise any ventilator's FiO2 setting above 21 %
+ * (a setting — what the device delivers — not a monitor's measured inspired fraction), which goes stale like a
+ * measurement when the ventilator stops reporting it. With neither, the parameter is missing (the score is
+ * incomplete) unless the site's config says to assume air (`assumeAirWithoutOxygenEntry`): then air, input source
+ * "default", so nobody mistakes the assumption for an observation.
  */
 export function resolveOxygen(ctx: InputContext): Resolved<boolean> {
   const crew = crewEntry(ctx, CREW_EVENTS.oxygen);
@@ -155,7 +158,14 @@ export function resolveOxygen(ctx: InputContext): Resolved<boolean> {
   }
   if (fresh) return { state: 'used', ...fresh };
   if (stale) return { state: 'stale', input: stale };
-  return { state: 'used', value: false, input: { source: 'default', by: GATEWAY, value: 'air', observedAt: ctx.nowIso, ageMs: 0 } };
+  if (ctx.config.assumeAirWithoutOxygenEntry) {
+    return { state: 'used', value: false, input: { source: 'default', by: GATEWAY, value: 'air', observedAt: ctx.nowIso, ageMs: 0 } };
+  }
+  const auto = crew && said === 'auto';
+  return {
+    state: 'missing',
+    reason: `oxygen: not entered${auto ? ' (the crew set it to auto: from the ventilator)' : ' (ambulink crew oxygen on|off)'}, and no ventilator reports an FiO2 setting`,
+  };
 }
 
 /** Scale 2 only when the crew set it for this encounter. */

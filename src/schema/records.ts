@@ -332,7 +332,7 @@ export type ScoreBand = Static<typeof ScoreBand>;
 /** One value a score used (or would have used, when stale): where it came from, what it was, when. */
 export const ScoreInput = Type.Object(
   {
-    /** device: a measurement; crew: entered by the crew; default: nothing said otherwise (oxygen: air). */
+    /** device: a measurement; crew: entered by the crew; default: an assumption the config asks for (oxygen: air). */
     source: Type.Union([Type.Literal('device'), Type.Literal('crew'), Type.Literal('default')]),
     /** The device id, or the crew user who entered it. */
     by: Type.String({ minLength: 1 }),

@@ -18,6 +18,7 @@ t.test('desaturation: NEWS2 low → high → low over a cycle, one alert per ris
     earlyWarning: { alertHoldS: 600 },
   });
   await callDaemon(d.socket, 'crew.enter', { action: 'acvpu', value: 'A', user: 'medic' });
+  await callDaemon(d.socket, 'crew.enter', { action: 'oxygen', value: 'off', user: 'medic' });
   const port = await waitFor(async () => {
     const [s] = (await callDaemon(d.socket, 'devices')) as DeviceStatus[];
     const m = s && /:(\d+)$/.exec(s.transport);

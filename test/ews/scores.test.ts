@@ -59,6 +59,7 @@ t.test('a complete NEWS2: every input with its device, value and time; qSOFA and
   const r = rig();
   r.vitals();
   r.crew('crew.acvpu', { level: 'A' });
+  r.crew('crew.oxygen', { oxygen: 'off' });
   const s = computeScores(r.ctx());
   t.equal(s.news2.status, 'complete');
   t.equal(s.news2.value, 0);
@@ -69,7 +70,7 @@ t.test('a complete NEWS2: every input with its device, value and time; qSOFA and
   const spo2 = s.news2.components.find((c) => c.parameter === 'spo2')!;
   t.match(spo2, { state: 'used', points: 0, code: { code: '1104311000000102' }, input: { source: 'device', by: 'mon', value: 97, metric: { ref: 'MDC_PULS_OXIM_SAT_O2' } } });
   t.match(s.news2.components.find((c) => c.parameter === 'consciousness'), { input: { source: 'crew', by: 'cli:medic', value: 'A' } });
-  t.match(s.news2.components.find((c) => c.parameter === 'airOrOxygen'), { points: 0, input: { source: 'default', value: 'air' } }, 'no ventilator, no crew entry: air, said so');
+  t.match(s.news2.components.find((c) => c.parameter === 'airOrOxygen'), { points: 0, input: { source: 'crew', by: 'cli:medic', value: 'off' } }, 'air, as the crew said');
   t.equal(s.qsofa.value, 0);
   t.equal(s.qsofa.band, 'negative');
   t.same(s.shockIndex, { score: 'shock-index', components: s.shockIndex.components, missing: [], stale: [], status: 'complete', value: 0.6, band: 'normal' });
@@ -82,6 +83,7 @@ t.test('a complete NEWS2: every input with its device, value and time; qSOFA and
 t.test('missing ACVPU: incomplete, says which, with the floor the vitals already guarantee', async (t) => {
   const r = rig();
   r.vitals('mon', { rr: 26, spo2: 90, sys: 95, hr: 120, temp: 36.8 });
+  r.crew('crew.oxygen', { oxygen: 'off' });
   const s = computeScores(r.ctx());
   t.equal(s.news2.status, 'incomplete');
   t.equal(s.news2.value, null);
@@ -98,6 +100,7 @@ t.test('a value older than its threshold is stale, never used; a fresh one bring
   const r = rig();
   r.vitals();
   r.crew('crew.acvpu', { level: 'A' });
+  r.crew('crew.oxygen', { oxygen: 'off' });
   r.advance(30_000);
   r.numeric('mon', 'MDC_RESP_RATE', 16);
   r.numeric('mon', 'MDC_PRESS_BLD_NONINV_SYS', 125);
@@ -142,12 +145,41 @@ t.test('oxygen: the ventilator FiO2 setting > 21 %, the crew overrides, a silent
   r.crew('crew.acvpu', { level: 'A' });
   s = computeScores(r.ctx());
   t.same(s.news2.stale, ['airOrOxygen'], 'the ventilator went quiet: stale, not assumed air');
+  r.crew('crew.oxygen', { oxygen: 'on' });
+  r.advance(3600_000);
+  r.vitals();
+  r.crew('crew.acvpu', { level: 'A' });
+  s = computeScores(r.ctx());
+  t.match(s.news2.components.find((c) => c.parameter === 'airOrOxygen'), { state: 'used', points: 2, input: { source: 'crew', value: 'on', ageMs: 3600_000 } }, 'a crew entry an hour old still stands: it is changed, not aged');
+  t.equal(s.news2.status, 'complete');
+});
+
+t.test('no oxygen information: not assumed — missing, the score incomplete — unless the config says to assume air', async (t) => {
+  const r = rig();
+  r.vitals();
+  r.crew('crew.acvpu', { level: 'A' });
+  let s = computeScores(r.ctx());
+  t.equal(s.news2.status, 'incomplete');
+  t.same(s.news2.missing, ['airOrOxygen']);
+  t.match(s.news2.components.find((c) => c.parameter === 'airOrOxygen'), { state: 'missing', reason: /^oxygen: not entered \(ambulink crew oxygen on\|off\), and no ventilator/ });
+  t.same(s.news2.atLeast, { value: 0, band: 'low' });
+  r.crew('crew.oxygen', { oxygen: 'auto' });
+  s = computeScores(r.ctx());
+  t.match(s.news2.components.find((c) => c.parameter === 'airOrOxygen'), { state: 'missing', reason: /crew set it to auto/ }, 'auto with no ventilator: still not known');
+
+  const site = rig(parseConfig(`vehicle: { id: T1 }\nstorage: { dataDir: /nonexistent }\ndevices: []\nearlyWarning: { assumeAirWithoutOxygenEntry: true }\n`, 'vehicle.yaml').config.earlyWarning);
+  site.vitals();
+  site.crew('crew.acvpu', { level: 'A' });
+  s = computeScores(site.ctx());
+  t.equal(s.news2.status, 'complete', 'the site assumes air');
+  t.match(s.news2.components.find((c) => c.parameter === 'airOrOxygen'), { state: 'used', points: 0, input: { source: 'default', by: 'gateway', value: 'air' } }, 'and the record says it was assumed');
 });
 
 t.test('scale 2 only when the crew set it for this encounter; on air and on oxygen', async (t) => {
   const r = rig();
   r.vitals('mon', { rr: 16, spo2: 97, sys: 125, hr: 75, temp: 36.8 });
   r.crew('crew.acvpu', { level: 'A' }, 'ENC-1');
+  r.crew('crew.oxygen', { oxygen: 'off' }, 'ENC-1');
   r.crew('crew.spo2_scale', { scale: 2 }, 'ENC-0');
   t.equal(computeScores(r.ctx('ENC-1')).news2.scale, 1, "another encounter's scale 2 does not count");
   r.crew('crew.spo2_scale', { scale: 2 }, 'ENC-1');

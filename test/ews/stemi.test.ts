@@ -1,6 +1,6 @@
 // The demo's STEMI through the real daemon, with no uplink: the HL7 monitor simulator (scenario stemi) and the POCT1-A
 // analyser simulator (cardiac panel) dial the daemon; the crew enters ACVPU with the CLI and the pre-arrival alert
-// from the tablet (local broker). Expected over time: NEWS2 stays low (a STEMI with compensated vitals — the scores
+// from the tablet (local broker), and that the patient is on air. Expected over time: NEWS2 stays low (a STEMI with compensated vitals — the scores
 // are escalation prompts, not a diagnosis), the shock index rises from normal as the heart rate climbs and the
 // pressure falls, with one alert per rise; the timeline has contact, first ECG, troponin and the pre-arrival alert,
 // and contact → first ECG is within the 10-minute target. Everything reaches the tablet on the local broker.
@@ -65,6 +65,9 @@ t.test('STEMI: NEWS2 low throughout, shock index rising with one alert per rise,
   const acvpu = await runCli(['crew', 'acvpu', 'A'], { env });
   t.equal(acvpu.code, 0, acvpu.stderr);
   t.match(acvpu.stdout, /crew\.acvpu A recorded at .* for encounter ENC-STEMI-1/);
+  // The patient is on air: said by the crew (no oxygen information is never taken as air).
+  const air = await runCli(['crew', 'oxygen', 'off'], { env });
+  t.equal(air.code, 0, air.stderr);
   const bad = await runCli(['crew', 'acvpu', 'X'], { env });
   t.equal(bad.code, 1, 'a level that is not ACVPU is refused');
   t.match(bad.stderr, /ACVPU must be one of A, C, V, P, U, not "X"/);
@@ -101,7 +104,7 @@ t.test('STEMI: NEWS2 low throughout, shock index rising with one alert per rise,
   t.ok(siAlerts.length >= 1, 'the rise is alerted');
   for (const to of ['elevated', 'high']) t.ok(siAlerts.filter((a) => a.to === to).length <= 1, `at most one alert for the rise to ${to}`);
 
-  // NEWS2: complete (ACVPU entered, air), and low all along.
+  // NEWS2: complete (ACVPU and air entered), and low all along.
   await waitFor(() => scores(d, 'news2').some((s) => s.status === 'complete'), 'a complete NEWS2');
   const news = scores(d, 'news2').filter((s) => s.status === 'complete');
   t.ok(news.every((s) => s.band === 'low'), `NEWS2 low throughout: ${[...new Set(news.map((s) => s.value))].join(', ')}`);
