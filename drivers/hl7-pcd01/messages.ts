@@ -53,8 +53,31 @@ function obsRow(n: number, obs: Obs, o: MessageOptions, ts: string): string {
   return `OBX|${n}|NM|${id}|${obs.containment}|${value}|${unit}|||||R|||${ts}||||${o.eui}^EUI-64`;
 }
 
-/** One PCD-01 observation report: a monitor MDS with ECG, SpO2, NIBP, arterial line, capnography and temperature. */
-export function oruR01(v: Vitals, nibp: Vitals['nibp'], o: MessageOptions): string {
+/** A stretch of ECG lead II for a report: physical values (mV), the first sample at startMs. */
+export interface EcgStrip {
+  startMs: number;
+  rate: number;
+  mv: number[];
+}
+
+/**
+ * The strip as the IHE PCD Waveform Content Module writes it: an NA row of samples and its sample-rate attribute row.
+ * With no resolution or range attributes the samples are physical values in the row's unit. MDC-coded in every
+ * dialect (wave rows are, in the senders we know).
+ */
+function ecgRows(n: number, strip: EcgStrip): string[] {
+  const path = '1.1.3.1';
+  return [
+    `OBX|${n}|NA|131330^MDC_ECG_ELEC_POTL_II^MDC|${path}|${strip.mv.map((x) => x.toFixed(3)).join('^')}|266418^MDC_DIM_MILLI_VOLT^MDC|||||R|||${formatDtm(strip.startMs)}`,
+    `OBX|${n + 1}|NM|0^MDC_ATTR_SAMP_RATE^MDC|${path}.1|${strip.rate}|264608^MDC_DIM_PER_SEC^MDC|||||R`,
+  ];
+}
+
+/**
+ * One PCD-01 observation report: a monitor MDS with ECG, SpO2, NIBP, arterial line, capnography and temperature, and
+ * — when given — the ECG lead II strip since the last report.
+ */
+export function oruR01(v: Vitals, nibp: Vitals['nibp'], o: MessageOptions, ecg?: EcgStrip): string {
   const ts = formatDtm(o.nowMs);
   const obs: Obs[] = [
     { code: 147842, ref: 'MDC_ECG_HEART_RATE', value: v.hr, unit: U.bpm, containment: '1.1.1.1', mdilName: 'HR' },
@@ -78,6 +101,7 @@ export function oruR01(v: Vitals, nibp: Vitals['nibp'], o: MessageOptions): stri
     `OBR|1|${o.controlId}^AMBULINK-SIM^${o.eui}^EUI-64|${o.controlId}^AMBULINK-SIM^${o.eui}^EUI-64|182777000^monitoring of patient^SCT|||${ts}`,
     `OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||${o.eui}^EUI-64`,
     ...obs.map((ob, i) => obsRow(i + 2, ob, o, ts)),
+    ...(ecg && ecg.mv.length > 0 ? ecgRows(obs.length + 2, ecg) : []),
   ].join('\r');
 }
 

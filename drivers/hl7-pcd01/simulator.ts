@@ -19,9 +19,12 @@ import {
 import type { Hl7Frame } from './frame.js';
 import { MllpFramer, mllp } from './framer.js';
 import { get } from './hl7.js';
-import { STYLES, oruR01, oruR40, type MessageOptions, type Style } from './messages.js';
+import { STYLES, oruR01, oruR40, type EcgStrip, type MessageOptions, type Style } from './messages.js';
 
 const ACK_TIMEOUT_MS = 10_000;
+const ECG_RATE = 125;
+/** At most this much of a strip per report (a long interval sends the latest 10 s, not a huge message). */
+const ECG_MAX_MS = 10_000;
 
 function isStyle(s: string): s is Style {
   return (STYLES as readonly string[]).includes(s);
@@ -68,6 +71,7 @@ export const hl7Simulator: SimulatorDefinition = {
     { name: 'interval', description: 'seconds between observation reports', default: '5' },
     { name: 'style', description: `coding dialect: ${STYLES.join(' | ')}`, default: 'mdc' },
     { name: 'no-alerts', description: 'do not send ORU^R40 alerts', flag: true },
+    { name: 'ecg-wave', description: 'send ECG lead II as a waveform (PCD Waveform Content Module), the strip since the last report', flag: true },
     { name: 'sentinel', description: 'probability per value of a "no data" sentinel (−999)', default: '0' },
     { name: 'garbage', description: 'probability per message of random bytes before it', default: '0' },
     { name: 'malformed', description: 'probability per message of a malformed one (expects AR/AE)', default: '0' },
@@ -89,6 +93,7 @@ export async function startHl7Simulator({ endpoint, params, log }: SimStartConte
   const pDisconnect = numberParam(params, 'disconnect', 0);
   const sentinel = numberParam(params, 'sentinel', 0);
   const alerts = !flagParam(params, 'no-alerts');
+  const ecgWave = flagParam(params, 'ecg-wave');
   const silenceAfterMs = params['silence-after'] !== undefined ? numberParam(params, 'silence-after', 0) * 1000 : undefined;
   const silenceForMs = numberParam(params, 'silence-for', 30) * 1000;
   const random = Math.random;
@@ -102,6 +107,17 @@ export async function startHl7Simulator({ endpoint, params, log }: SimStartConte
   let sent = 0;
   let seq = 0;
   let shown: SimAlarm[] = [];
+  let ecgUntilMs: number | undefined;
+  const ecgStrip = (now: number): EcgStrip | undefined => {
+    if (!ecgWave) return undefined;
+    const stepMs = 1000 / ECG_RATE;
+    let from = Math.max(ecgUntilMs ?? now - intervalMs, now - ECG_MAX_MS);
+    const mv: number[] = [];
+    const startMs = from;
+    for (; from < now; from += stepMs) mv.push(patient.ecg(from, 'ii'));
+    ecgUntilMs = from;
+    return { startMs, rate: ECG_RATE, mv };
+  };
 
   const exchange = async (text: string, controlId: string, expect: 'AA' | 'AE' | 'AR') => {
     if (random() < pGarbage) link.write(Buffer.from(Array.from({ length: 1 + Math.floor(random() * 30) }, () => Math.floor(random() * 256))));
@@ -132,7 +148,7 @@ export async function startHl7Simulator({ endpoint, params, log }: SimStartConte
         if (random() < pMalformed) {
           const bad = malformed(controlId, random);
           await exchange(bad.text, bad.ackId, bad.expect);
-        } else await exchange(oruR01(v, nibp, opts), controlId, 'AA');
+        } else await exchange(oruR01(v, nibp, opts, ecgStrip(now)), controlId, 'AA');
         if (alerts) {
           const current = patient.alarms(v);
           const started = current.filter((a) => !shown.some((s) => s.text === a.text));

@@ -30,31 +30,43 @@ export interface LiveInterval extends TimelineInterval {
   overdue?: boolean;
 }
 
+/**
+ * Each milestone once, except the pre-arrival alert: once per kind, since a second alert of another kind (a stroke
+ * found after a STEMI alert) calls another team and must not be lost as a repeat.
+ */
+const keyOf = (m: Pick<Milestone, 'milestone' | 'preArrival'>): string => (m.preArrival ? `${m.milestone}:${m.preArrival}` : m.milestone);
+
 export class CareTimeline {
-  private readonly milestones = new Map<MilestoneName, Milestone>();
+  private readonly milestones = new Map<string, Milestone>();
 
   constructor(
     private readonly targets: TimelineConfig['targets'],
     readonly encounter: string | undefined,
     restored: readonly Milestone[] = [],
   ) {
-    for (const m of restored) this.milestones.set(m.milestone, m);
+    for (const m of restored) this.milestones.set(keyOf(m), m);
   }
 
   /** Records a milestone the first time it happens; false (and nothing changes) when it is already there. */
   add(m: Milestone): boolean {
-    if (this.milestones.has(m.milestone)) return false;
-    this.milestones.set(m.milestone, m);
+    if (this.milestones.has(keyOf(m))) return false;
+    this.milestones.set(keyOf(m), m);
     return true;
   }
 
   /** Replaces a milestone that is there (a correction); false when there is none to replace. */
   replace(m: Milestone): boolean {
-    if (!this.milestones.has(m.milestone)) return false;
-    this.milestones.set(m.milestone, m);
+    if (!this.milestones.has(keyOf(m))) return false;
+    this.milestones.set(keyOf(m), m);
     return true;
   }
 
+  /** The pre-arrival alerts made so far, in time order. */
+  preArrivalAlerts(): Milestone[] {
+    return this.list().filter((m) => m.milestone === 'pre-arrival-alert');
+  }
+
+  /** By name (a pre-arrival alert is found by preArrivalAlerts). */
   has(name: MilestoneName): boolean {
     return this.milestones.has(name);
   }

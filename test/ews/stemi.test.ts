@@ -2,7 +2,7 @@
 // analyser simulator (cardiac panel) dial the daemon; the crew enters ACVPU with the CLI and the pre-arrival alert
 // from the tablet (local broker), and that the patient is on air. Expected over time: NEWS2 stays low (a STEMI with compensated vitals — the scores
 // are escalation prompts, not a diagnosis), the shock index rises from normal as the heart rate climbs and the
-// pressure falls, with one alert per rise; the timeline has contact, first ECG, troponin and the pre-arrival alert,
+// pressure falls, with one alert per rise; the timeline has contact, first ECG (the monitor's lead II tracing), troponin and the pre-arrival alert,
 // and contact → first ECG is within the 10-minute target. Everything reaches the tablet on the local broker.
 // (The CLI runs from dist/: `npm run build` first.)
 import { writeFileSync } from 'node:fs';
@@ -75,7 +75,8 @@ t.test('STEMI: NEWS2 low throughout, shock index rising with one alert per rise,
   const monitor = await startHl7Simulator({
     endpoint: { type: 'tcp-client', host: '127.0.0.1', port: await portOf(d, 'monitor') },
     // pace 6: the infarct develops over 15 s of test time (90 s of the scenario's).
-    params: { scenario: 'stemi', pace: '6', interval: '0.5', 'no-alerts': 'true' },
+    // ecg-wave: lead II as a waveform — the first ECG is a tracing, not the heart rate the monitor also sends.
+    params: { scenario: 'stemi', pace: '6', interval: '0.5', 'no-alerts': 'true', 'ecg-wave': 'true' },
     log: silentLogger(),
   });
   t.teardown(() => monitor.stop());
@@ -116,7 +117,7 @@ t.test('STEMI: NEWS2 low throughout, shock index rising with one alert per rise,
   const troponin = await d.waitForRecord<MilestoneRecord>((r) => r.kind === 'milestone' && r.milestone === 'troponin-result', 'the troponin milestone', 60_000);
   t.match(troponin, { origin: 'device', by: 'poc', detail: { loinc: '10839-9' } });
   const ecg = d.records.find((r): r is MilestoneRecord => r.kind === 'milestone' && r.milestone === 'first-ecg')!;
-  t.match(ecg, { origin: 'device', by: 'monitor' });
+  t.match(ecg, { origin: 'device', by: 'monitor', detail: { metric: 'MDC_ECG_ELEC_POTL_II' } });
   t.match(ecg.intervals.find((i) => i.name === 'contact-to-first-ecg'), { targetMs: 600_000, met: true });
   t.match(d.records.find((r) => r.kind === 'milestone' && r.milestone === 'pre-arrival-alert'), { origin: 'crew', by: 'crew:crew', preArrival: 'stemi' });
   t.equal(d.records.filter((r) => r.kind === 'milestone' && r.milestone === 'first-ecg').length, 1, 'first ECG once');

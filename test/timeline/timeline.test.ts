@@ -5,7 +5,7 @@
 import t from 'tap';
 import { callDaemon, DaemonError } from '../../src/control/client.js';
 import { isoMs } from '../../src/core/clock.js';
-import { loincTest, SCHEMA_VERSION, type CanonicalRecord, type MilestoneRecord } from '../../src/schema/index.js';
+import { loincTest, mdcTerm, mdcUnit, SCHEMA_VERSION, type CanonicalRecord, type EventRecord, type MilestoneRecord } from '../../src/schema/index.js';
 import { distanceM, GeofenceTracker } from '../../src/timeline/geofence.js';
 import { CareTimeline } from '../../src/timeline/timeline.js';
 import type { TimelineReport } from '../../src/timeline/extension.js';
@@ -137,4 +137,48 @@ t.test('through the daemon: GPS fences, the hospital ack, a crew milestone, trop
   const next = (await callDaemon(d.socket, 'timeline')) as TimelineReport;
   t.equal(next.encounter, 'ENC-T-2');
   t.same(next.milestones.map((m) => m.milestone), ['first-medical-contact']);
+});
+
+t.test('through the daemon: the first ECG is a tracing, a second pre-arrival alert is its own milestone, an overdue target is announced', async (t) => {
+  const d = await startDaemon(t, { timeline: { targets: { contactToFirstEcgS: 2 } } });
+  const gate = () => d.controller.gate!;
+  const base = (device: string) => {
+    const at = isoMs(Date.now());
+    return { schema: SCHEMA_VERSION, vehicle: 'TEST-1', device, driver: 'test', observedAt: at, receivedAt: at, mono: 1 };
+  };
+  const milestones = (name: MilestoneRecord['milestone']) => d.records.filter((r): r is MilestoneRecord => r.kind === 'milestone' && r.milestone === name);
+  await callDaemon(d.socket, 'encounter.open', { id: 'ENC-T-3' });
+  await waitFor(() => milestones('first-medical-contact').length === 1, 'contact');
+
+  // Not a first ECG: the ECG heart rate and an ST value (numerics), an ECG wave marked invalid (leads off), a pleth.
+  const wave = (ref: string, validity: 'valid' | 'invalid', samples = [0, 0.1, 1.1, -0.2, 0]) =>
+    gate().ingest({ kind: 'waveform', ...base('monitor'), metric: mdcTerm(ref), unit: mdcUnit('MDC_DIM_MILLI_VOLT'), rate: 250, scale: { factor: 1, offset: 0 }, samples, validity } as CanonicalRecord);
+  gate().ingest({ kind: 'numeric', ...base('monitor'), metric: mdcTerm('MDC_ECG_HEART_RATE'), unit: mdcUnit('MDC_DIM_BEAT_PER_MIN'), value: 88, validity: 'valid' } as CanonicalRecord);
+  gate().ingest({ kind: 'numeric', ...base('monitor'), metric: mdcTerm('MDC_ECG_AMPL_ST_V2'), unit: mdcUnit('MDC_DIM_MILLI_M'), value: 2.5, validity: 'valid' } as CanonicalRecord);
+  wave('MDC_ECG_ELEC_POTL_II', 'invalid');
+  wave('MDC_PULS_OXIM_PLETH', 'valid');
+  t.equal(gate().rejected, 0, 'the test records are canonical');
+
+  // Two seconds after contact with no ECG: overdue, announced once, to the hospital like any record.
+  const overdue = await d.waitForRecord<EventRecord>((r) => r.kind === 'event' && r.event === 'timeline.target_overdue', 'the overdue announcement', 30_000);
+  t.match(overdue, { device: 'gateway', driver: 'timeline', encounter: 'ENC-T-3', detail: { interval: 'contact-to-first-ecg', from: 'first-medical-contact', to: 'first-ecg', targetMs: 2000, text: 'first-ecg not within 2 s of first-medical-contact' } });
+  t.ok(Number(overdue.detail!.elapsedMs) > 2000, 'with the time elapsed');
+  t.equal(milestones('first-ecg').length, 0, 'a heart rate, an ST value, a leads-off wave and a pleth are not an ECG');
+
+  wave('MDC_ECG_ELEC_POTL_II', 'valid');
+  const ecg = await d.waitForRecord<MilestoneRecord>((r) => r.kind === 'milestone' && r.milestone === 'first-ecg', 'the first ECG');
+  t.match(ecg, { origin: 'device', by: 'monitor', detail: { metric: 'MDC_ECG_ELEC_POTL_II' } });
+  t.match(ecg.intervals.find((i) => i.name === 'contact-to-first-ecg'), { met: false });
+
+  // STEMI, then stroke (another team), then STEMI again (a repeat).
+  for (const alert of ['stemi', 'stroke', 'stemi']) await callDaemon(d.socket, 'crew.enter', { action: 'pre-arrival-alert', value: alert, user: 'medic' });
+  await waitFor(() => d.records.filter((r) => r.kind === 'event' && r.event === 'crew.pre_arrival_alert').length === 3, 'the three entries');
+  const alerts = milestones('pre-arrival-alert');
+  t.match(alerts, [{ preArrival: 'stemi' }, { preArrival: 'stroke', detail: { earlier: 'stemi' } }], 'the stroke alert is its own milestone, saying what came before; the repeat is not');
+  t.equal(alerts.length, 2);
+  t.notOk(alerts[0]!.detail, 'the first alert has no earlier one');
+  const report = (await callDaemon(d.socket, 'timeline')) as TimelineReport;
+  t.same(report.milestones.filter((m) => m.milestone === 'pre-arrival-alert').map((m) => m.preArrival), ['stemi', 'stroke'], 'both on the timeline');
+  await new Promise((r) => setTimeout(r, 1500));
+  t.equal(d.records.filter((r) => r.kind === 'event' && r.event === 'timeline.target_overdue').length, 1, 'overdue announced once');
 });

@@ -49,7 +49,7 @@ export function describeRecord(r: CanonicalRecord): string | undefined {
     case 'lab':
       return `${labName(r.test).padEnd(NAME_WIDTH)} ${r.value ?? r.text ?? '-'} ${r.unit?.ucum ?? ''} ${r.flags.join(' ')} [${r.status}${r.qc ? ', QC' : ''}]`;
     case 'event':
-      return `event ${r.event}`;
+      return `event ${r.event}${typeof r.detail?.text === 'string' ? `: ${r.detail.text}` : ''}`;
     case 'loss':
       return `LOSS ${r.count} record(s) of ${r.stream}, seq ${r.firstSeq}–${r.lastSeq} (${r.reason})`;
     case 'score': {
