@@ -27,7 +27,8 @@ function keyOf(r: CanonicalRecord): string {
     case 'alert':
       return `${r.kind}:${r.score}`;
     case 'milestone':
-      return `milestone:${r.milestone}`;
+      // One per milestone, and one per kind of pre-arrival alert (a stroke alert after a STEMI one keeps both).
+      return `milestone:${r.milestone}${r.preArrival ? `:${r.preArrival}` : ''}`;
     default:
       return r.kind;
   }

@@ -179,6 +179,8 @@ t.test('through the daemon: the first ECG is a tracing, a second pre-arrival ale
   t.notOk(alerts[0]!.detail, 'the first alert has no earlier one');
   const report = (await callDaemon(d.socket, 'timeline')) as TimelineReport;
   t.same(report.milestones.filter((m) => m.milestone === 'pre-arrival-alert').map((m) => m.preArrival), ['stemi', 'stroke'], 'both on the timeline');
+  const kept = d.controller.latest!.snapshot().gateway!.map((e) => e.key).filter((k) => k.startsWith('milestone:pre-arrival-alert'));
+  t.same(kept.sort(), ['milestone:pre-arrival-alert:stemi', 'milestone:pre-arrival-alert:stroke'], 'both in the latest values (what a console opened now is given)');
   await new Promise((r) => setTimeout(r, 1500));
   t.equal(d.records.filter((r) => r.kind === 'event' && r.event === 'timeline.target_overdue').length, 1, 'overdue announced once');
 });

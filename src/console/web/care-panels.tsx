@@ -49,7 +49,7 @@ function Timeline({ milestones }: { milestones: MilestoneRecord[] }) {
     <>
       <ol class="timeline">
         {sorted.map((m) => (
-          <li key={m.milestone} data-milestone={m.milestone}>
+          <li key={`${m.milestone}:${m.preArrival ?? ''}`} data-milestone={m.milestone}>
             <span class="time">{clock(m.at)}</span> {MILESTONE_NAMES[m.milestone] ?? m.milestone}
             {m.preArrival ? <b> {m.preArrival.toUpperCase()}</b> : null} <small>({m.origin}: {m.by})</small>
           </li>

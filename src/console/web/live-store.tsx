@@ -78,7 +78,7 @@ export class LiveStore {
   readonly scores = new Map<string, ScoreRecord>();
   /** Band rises, newest last, bounded. */
   readonly alerts: AlertRecord[] = [];
-  /** Care-timeline milestones, one of each per encounter. */
+  /** Care-timeline milestones, one of each per encounter (one per kind of pre-arrival alert). */
   readonly milestones = new Map<string, MilestoneRecord>();
   /** Lab results (blood gas, point of care), the latest per test and device; QC runs are not the patient's. */
   readonly labs = new Map<string, LabRecord>();
@@ -192,7 +192,8 @@ export class LiveStore {
         if (this.alerts.length > 50) this.alerts.splice(0, this.alerts.length - 50);
         return true;
       case 'milestone':
-        this.milestones.set(r.milestone, r);
+        // Each pre-arrival alert kind is a milestone of its own (stroke after STEMI keeps both).
+        this.milestones.set(r.preArrival ? `${r.milestone}:${r.preArrival}` : r.milestone, r);
         return true;
       case 'lab':
         if (!r.qc) this.labs.set(`${r.device}/${r.test.loinc}`, r);
