@@ -135,3 +135,11 @@ export async function startLink(
   t.teardown(stop);
   return { outbox, uplink, losses, stop };
 }
+
+export function lab(device: string, value: number): CanonicalRecord {
+  const now = Date.now();
+  return {
+    kind: 'lab', schema: 1, vehicle: 'TEST-1', device, driver: 'test', observedAt: iso(now), receivedAt: iso(now), mono: mono++,
+    test: { loinc: '2744-1', name: 'pH of Arterial blood' }, value, unit: ucumUnit('[pH]'), flags: [], status: 'final', validity: 'valid', qc: false,
+  };
+}
