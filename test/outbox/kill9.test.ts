@@ -8,6 +8,7 @@ import t from 'tap';
 import { parseEnvelope } from '../../src/outbox/envelope.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { measureKill9Window } from '../../scripts/lib/kill9-window.js';
 import { makeOutbox } from './helpers.js';
 
 const MAIN = fileURLToPath(new URL('../helpers/outbox-writer-main.ts', import.meta.url));
@@ -83,5 +84,17 @@ t.test('kill -9 mid-burst, five times: no seq missing on disk, none reused, ever
     const delivered = new Set(seqs);
     const missing = [...(told.get(stream) ?? [])].filter((s) => !delivered.has(s));
     t.same(missing, [], `${stream}: every seq shown as stored is delivered`);
+  }
+});
+
+t.test('what a kill -9 takes, counted: at 1,000 records/s and at full intake, only the tail of what was handed over, never a seq', async (t) => {
+  for (const [rate, kills] of [[1000, 4], ['flood', 2]] as const) {
+    const w = await measureKill9Window({ dir: tempDir(t), kills, rate });
+    const label = rate === 'flood' ? 'full intake' : `${rate} records/s`;
+    t.ok(w.kills.every((k) => k.handed > 0 && k.stored > 0), `${label}: every run handed records over and stored some`);
+    t.ok(w.kills.every((k) => k.stored + k.lost === k.handed), `${label}: every stored record was one handed over`);
+    t.same(w.kills.map((k) => k.lostBeforeStored), w.kills.map(() => 0), `${label}: a kill takes only the tail (lost per kill: ${w.kills.map((k) => k.lost).join(', ')})`);
+    t.same(w.streams.filter((s) => s.holes > 0 || s.reused > 0), [], `${label}: in every stream each stored record has its own seq, 1..last without a hole`);
+    t.ok(w.streams.some((s) => s.stream === 'mon/waveform' && s.seqs > 100), `${label}: waveforms checked`);
   }
 });
