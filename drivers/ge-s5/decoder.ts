@@ -1,6 +1,9 @@
 // One S/5 record in, canonical records out: displayed values (basic, ext1, ext3 classes), waveforms and alarm status.
 // State kept between records: the site of each invasive-pressure channel (waves name their metric by it), the sample
-// clock of each wave, and the alarms on display (differential mode reports changes, the gateway reports transitions).
+// clock of each wave, and the alarms on display. Every alarm status lists all the alarms the monitor displays (up to
+// five), so each is the full alarm state; the gateway reports transitions. The first status of a link (the session
+// asks for one on attach) is reported in full: every displayed alarm `active` again, and every alarm the gateway had
+// reported on an earlier link or run (kept in the device memory) and no longer displayed `cleared`.
 import { isoMs, type RxTime } from '../../src/core/clock.js';
 import {
   SCHEMA_VERSION,
@@ -10,6 +13,7 @@ import {
   type Unit,
   type WaveformRecord,
 } from '../../src/schema/index.js';
+import type { DeviceMemory } from '../sdk/device-memory.js';
 import type { Decoder, RecordIds, RecordSink } from '../sdk/driver.js';
 import { alarmAbout, isTechnical, readAlarmStatus, type AlarmPriority } from './alarms.js';
 import { AGENT, CO2, FIELD_METRICS, PRESSURE_UNIT, pressureTerms } from './metrics.js';
@@ -59,17 +63,28 @@ export class GeS5Decoder implements Decoder<Buffer> {
   private readonly sites = new Map<string, string>();
   /** Wall-clock ms of the next expected sample, per wave id. */
   private readonly nextSampleMs = new Map<number, number>();
-  /** Alarms on display: text → priority. */
-  private readonly shown = new Map<string, AlarmPriority>();
+  /** Alarms on display: text → priority. Before this link's first status: what an earlier link or run reported. */
+  private shown = new Map<string, AlarmPriority>();
+  /** This link's first alarm status has been reported. */
+  private fullStateSeen = false;
 
   /**
    * `live`: waves are timed by the gateway's receive clock (finer than the record's one-second time). Offline (a
    * decoded capture) the receive times are not real: waves are timed by the record's own time, like the numerics.
+   * `memory`: where the alarms reported active are kept across links and restarts.
    */
   constructor(
     private readonly ids: RecordIds,
     private readonly live = true,
-  ) {}
+    private readonly memory?: DeviceMemory,
+  ) {
+    const kept = memory?.read();
+    if (Array.isArray(kept)) {
+      for (const a of kept as unknown[]) {
+        if (Array.isArray(a) && typeof a[0] === 'string' && (a[1] === 'high' || a[1] === 'medium' || a[1] === 'low')) this.shown.set(a[0], a[1]);
+      }
+    }
+  }
 
   decode(rec: Buffer, rx: RxTime, out: RecordSink): void {
     const header = readHeader(rec);
@@ -247,14 +262,19 @@ export class GeS5Decoder implements Decoder<Buffer> {
       if (sub.type !== SR_ALARM_STATUS) continue;
       const displayed = readAlarmStatus(rec.subarray(sub.start, sub.end));
       const now = new Map(displayed.map((a) => [a.text, a.priority]));
+      // The first status of a link re-reports every displayed alarm: a kill of the gateway may have taken its record.
+      const full = !this.fullStateSeen;
+      this.fullStateSeen = true;
       for (const [text, priority] of now) {
-        if (this.shown.get(text) !== priority) this.alarm(out, rx, observedAt, receivedAt, text, priority, 'active');
+        if (full || this.shown.get(text) !== priority) this.alarm(out, rx, observedAt, receivedAt, text, priority, 'active');
       }
       for (const [text, priority] of this.shown) {
         if (!now.has(text)) this.alarm(out, rx, observedAt, receivedAt, text, priority, 'cleared');
       }
-      this.shown.clear();
-      for (const [text, priority] of now) this.shown.set(text, priority);
+      // Kept: the alarms displayed now and those just cleared, so that a `cleared` a kill takes before it is stored
+      // is said again after the restart (its alarm is then not displayed); they are dropped with the next status.
+      this.memory?.write([...new Map([...this.shown, ...now])]);
+      this.shown = now;
     }
   }
 

@@ -30,7 +30,7 @@ export const GeS5Options = Type.Object(
       uniqueItems: true,
       description: 'Waveforms to stream (at most 8; at 19200 bit/s the monitor sends at most 600 samples/s in total)',
     }),
-    alarms: Type.Boolean({ default: true, description: 'Alarm status in differential mode (an update whenever it changes)' }),
+    alarms: Type.Boolean({ default: true, description: 'Alarm status: in full on attach, then in differential mode (an update whenever it changes)' }),
     driLevel: Type.Integer({
       minimum: 0,
       maximum: 15,
@@ -49,7 +49,7 @@ export const geS5 = framedDriver({
   transportDefaults: { baudRate: 19200, dataBits: 8, parity: 'even', stopBits: 1, rtscts: true },
   staleAfterMs: 30_000,
   createFramer: () => new GeS5Framer(),
-  createDecoder: (_options, ids, live) => new GeS5Decoder(ids, live),
+  createDecoder: (_options, ids, live, memory) => new GeS5Decoder(ids, live, memory),
   createSession: (options, io) => new GeS5Session(options, io),
   simulator: geS5Simulator,
 });

@@ -1,6 +1,8 @@
 // The S/5 conversation: the monitor sends nothing until asked. On attach the gateway requests displayed values
-// (basic plus the configured extended classes) at the configured interval, the configured waveforms, and alarm status
-// in differential mode. A monitor that stays silent is asked again once, then the link is given up (the supervisor
+// (basic plus the configured extended classes) at the configured interval, the configured waveforms, the alarm status
+// once, and then alarm status in differential mode. Differential mode sends a status when the displayed alarms change
+// (at least 2 s apart), and nothing promises one on entering it: the status asked for once is what tells a gateway
+// that has just (re)started which alarms are displayed now, and so which are no longer. A monitor that stays silent is asked again once, then the link is given up (the supervisor
 // reopens it with backoff, and the requests go out again). On stop the gateway asks the monitor to stop sending.
 import type { RxTime } from '../../src/core/clock.js';
 import type { Session, SessionIo } from '../sdk/driver.js';
@@ -8,6 +10,7 @@ import { encodeFrame } from './framer.js';
 import {
   ALARM_DIFF_OFF,
   ALARM_DIFF_ON,
+  ALARM_STATUS_ONCE,
   CLASS_BIT,
   SR_PHDB_DISPLAYED,
   WAVE_START,
@@ -81,7 +84,10 @@ export class GeS5Session implements Session<Buffer> {
     const classBits = classes.reduce((bits, c) => bits | CLASS_BIT[c], 0);
     this.send(phdbRequest(SR_PHDB_DISPLAYED, intervalS, classBits, driLevel));
     if (waves.length > 0) this.send(waveRequest(WAVE_START, waves.map((w) => waveByName(w)!.id), driLevel));
-    if (alarms) this.send(alarmRequest(ALARM_DIFF_ON, driLevel));
+    if (alarms) {
+      this.send(alarmRequest(ALARM_STATUS_ONCE, driLevel));
+      this.send(alarmRequest(ALARM_DIFF_ON, driLevel));
+    }
   }
 
   private watch(): void {

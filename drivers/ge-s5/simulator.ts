@@ -5,7 +5,7 @@
 // after a power cycle), which the gateway must notice and ask again.
 import { openSimPort } from '../sdk/sim-port.js';
 import { SCENARIOS, SimPatient, isScenario, type SimAlarm } from '../sdk/sim-patient.js';
-import { SimParamError, numberParam, type SimulatorDefinition } from '../sdk/simulator.js';
+import { SimParamError, numberParam, type RunningSimulator, type SimStartContext, type SimulatorDefinition } from '../sdk/simulator.js';
 import { ESC, FLAG, GeS5Framer, encodeFrame } from './framer.js';
 import { alarmStatusRecord, displayedValuesRecord, waveRecord } from './monitor.js';
 import {
@@ -57,7 +57,14 @@ function corrupted(frame: Buffer, random: () => number): Buffer {
   return bad;
 }
 
-export const geS5Simulator: SimulatorDefinition = {
+export interface RunningGeS5Simulator extends RunningSimulator {
+  /** Date.now() when the last waveform record was written to the gateway (0: none yet). */
+  readonly lastWaveAt: number;
+  /** Display these alarms instead of the patient's (tests); undefined: the patient's again. */
+  setAlarms(alarms: readonly SimAlarm[] | undefined): void;
+}
+
+export const geS5Simulator: SimulatorDefinition & { start(ctx: SimStartContext): Promise<RunningGeS5Simulator> } = {
   summary: 'GE/Datex-Ohmeda S/5 monitor: displayed values, waveforms, alarms from a simulated patient',
   endpoints: ['pty', 'tcp-server'],
   params: [
@@ -91,6 +98,7 @@ export const geS5Simulator: SimulatorDefinition = {
     let waves: ActiveWave[] = [];
     let lastAlarmText = '';
     let lastAlarmSentMs = 0;
+    let waveSentAt = 0;
 
     const send = (record: Buffer) => {
       if (silent) return;
@@ -113,9 +121,11 @@ export const geS5Simulator: SimulatorDefinition = {
       alarmTimer = undefined;
     };
     const alarmText = (alarms: readonly SimAlarm[]) => alarms.map((a) => `${a.priority}:${a.text}`).join('|');
+    let forcedAlarms: readonly SimAlarm[] | undefined;
+    const currentAlarms = (now: number) => forcedAlarms ?? patient.alarms(patient.vitals(now));
     const sendAlarms = (force: boolean) => {
       const now = Date.now();
-      const alarms = patient.alarms(patient.vitals(now));
+      const alarms = currentAlarms(now);
       const text = alarmText(alarms);
       if (!force && (text === lastAlarmText || now - lastAlarmSentMs < ALARM_MIN_GAP_MS)) return;
       lastAlarmText = text;
@@ -131,7 +141,10 @@ export const geS5Simulator: SimulatorDefinition = {
         blocks.push({ wave: w.wave, fromIndex: w.sent, count: due, epochMs: w.epochMs });
         w.sent += due;
       }
-      if (blocks.length > 0) send(waveRecord(patient, blocks, now, driLevel));
+      if (blocks.length > 0) {
+        send(waveRecord(patient, blocks, now, driLevel));
+        waveSentAt = Date.now();
+      }
     };
 
     const onRequest = (rec: Buffer) => {
@@ -162,8 +175,10 @@ export const geS5Simulator: SimulatorDefinition = {
         const command = rec.readInt16LE(sub.start);
         if (command === ALARM_STATUS_ONCE) sendAlarms(true);
         else if (command === ALARM_DIFF_ON) {
+          // Changes from now on: the state displayed at this moment is not sent (the protocol does not promise it;
+          // a gateway that wants it asks for the status once).
           stopAlarms();
-          sendAlarms(true);
+          lastAlarmText = alarmText(currentAlarms(Date.now()));
           alarmTimer = setInterval(() => sendAlarms(false), 500);
         } else if (command === ALARM_DIFF_OFF) stopAlarms();
       }
@@ -186,8 +201,14 @@ export const geS5Simulator: SimulatorDefinition = {
       }, silenceAfterS * 1000);
     }
 
-    return {
+    const running: RunningGeS5Simulator = {
       description: `${port.description} (GE S/5, scenario ${scenario})`,
+      get lastWaveAt() {
+        return waveSentAt;
+      },
+      setAlarms(alarms) {
+        forcedAlarms = alarms;
+      },
       async stop() {
         stopDisplayed();
         stopWaves();
@@ -196,5 +217,6 @@ export const geS5Simulator: SimulatorDefinition = {
         await port.close();
       },
     };
+    return running;
   },
 };

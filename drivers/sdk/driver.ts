@@ -4,6 +4,7 @@ import type { TObject, Static } from '@sinclair/typebox';
 import type { CanonicalRecord, DeviceIdentity } from '../../src/schema/index.js';
 import type { Clock, RxTime } from '../../src/core/clock.js';
 import type { Logger } from '../../src/core/logger.js';
+import type { DeviceMemory } from './device-memory.js';
 import type { FramerStats } from './framer.js';
 import type { Link } from './link.js';
 import type { SettingCapability } from './settings.js';
@@ -68,6 +69,8 @@ export interface DriverContext<O> {
   stored(): Promise<void>;
   setIdentity(identity: DeviceIdentity): void;
   fail(reason: string): void;
+  /** What the driver keeps of this device across links and restarts (absent when nothing is kept: tests, `ambulink capture`). */
+  readonly memory?: DeviceMemory;
 }
 
 /** A driver attached to one link. */

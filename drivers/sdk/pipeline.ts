@@ -2,6 +2,7 @@
 import type { TObject, Static } from '@sinclair/typebox';
 import { rxNow, type RxTime } from '../../src/core/clock.js';
 import type { Decoder, Driver, DriverContext, DriverInstance, OfflineDecoder, RecordIds, RecordSink, Session, SessionIo } from './driver.js';
+import type { DeviceMemory } from './device-memory.js';
 import type { CaptureFramer, Framer } from './framer.js';
 import type { Link } from './link.js';
 
@@ -9,8 +10,11 @@ export interface FramedDriverSpec<S extends TObject, F> extends Omit<Driver<S>, 
   createFramer(options: Static<S>): Framer<F>;
   /** For `ambulink decode`: a framer that also takes captures saved without the link protocol. Default: createFramer. */
   createCaptureFramer?(options: Static<S>): CaptureFramer<F>;
-  /** `live` is false for `ambulink decode`: receive times are then not real, and device clocks are the only time. */
-  createDecoder(options: Static<S>, ids: RecordIds, live: boolean): Decoder<F>;
+  /**
+   * `live` is false for `ambulink decode`: receive times are then not real, and device clocks are the only time.
+   * `memory`: what the driver keeps of the device across links and restarts (live only, when the daemon keeps it).
+   */
+  createDecoder(options: Static<S>, ids: RecordIds, live: boolean, memory?: DeviceMemory): Decoder<F>;
   /** Absent for passive protocols: every frame is decoded. */
   createSession?(options: Static<S>, io: SessionIo<F>): Session<F>;
 }
@@ -31,7 +35,7 @@ export function framedDriver<S extends TObject, F>(spec: FramedDriverSpec<S, F>)
     attach(link: Link, ctx: DriverContext<Static<S>>): DriverInstance {
       if (link.kind !== 'bytes') throw new Error(`${spec.name} needs a byte transport, not ${link.description}`);
       const framer = createFramer(ctx.options);
-      const decoder = createDecoder(ctx.options, ctx.ids, true);
+      const decoder = createDecoder(ctx.options, ctx.ids, true, ctx.memory);
       const out: RecordSink = (r) => ctx.emit(r);
       const io: SessionIo<F> = {
         clock: ctx.clock,

@@ -7,6 +7,7 @@ import type { Logger } from '../../src/core/logger.js';
 import type { CanonicalRecord, DeviceCounters, DeviceIdentity, DeviceRecord, DeviceState } from '../../src/schema/index.js';
 import { SCHEMA_VERSION } from '../../src/schema/index.js';
 import type { AnyDriver, DriverContext, DriverInstance, RecordIds } from './driver.js';
+import { fileMemory, type DeviceMemory } from './device-memory.js';
 import type { Link } from './link.js';
 import type { SettingCapability } from './settings.js';
 import { connectorFor, type Connector, type TcpListener, type TransportConfig } from './transports/index.js';
@@ -41,6 +42,8 @@ export interface SupervisorDeps {
   emit(record: CanonicalRecord): void;
   /** Resolves once what was emitted so far is stored (the daemon's outbox); default: at once (nothing stores). */
   stored?(): Promise<void>;
+  /** Where drivers keep what they remember of their devices across restarts (one file per device); none: nothing kept. */
+  readonly memoryDir?: string;
   readonly backoff?: BackoffOptions;
   /** How often a device record with fresh counters is sent while nothing changes. */
   readonly heartbeatMs?: number;
@@ -76,6 +79,7 @@ export class DeviceSupervisor {
   private reconnects = 0;
   private everConnected = false;
   private rawTap: ((chunk: Buffer) => void) | undefined;
+  private memory: DeviceMemory | undefined;
 
   constructor(
     private readonly spec: DeviceSpec,
@@ -227,7 +231,11 @@ export class DeviceSupervisor {
 
   private driverContext(link: Link): DriverContext<unknown> {
     const ids: RecordIds = { vehicle: this.deps.vehicle, device: this.spec.id, driver: this.spec.driver.name };
+    if (this.deps.memoryDir && !this.memory) {
+      this.memory = fileMemory(this.deps.memoryDir, this.spec.id, (err) => this.deps.log.warn({ device: this.spec.id, err: err.message }, 'cannot keep what the driver remembers of the device'));
+    }
     return {
+      ...(this.memory ? { memory: this.memory } : {}),
       options: this.spec.options,
       ids,
       clock: this.deps.clock,

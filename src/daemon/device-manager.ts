@@ -1,4 +1,5 @@
 // Starts one supervisor per enabled device of the vehicle config and answers for them.
+import { join } from 'node:path';
 import { DeviceSupervisor, type DeviceStatus } from '../../drivers/sdk/supervisor.js';
 import { findDriver } from '../../drivers/index.js';
 import type { CanonicalRecord } from '../schema/index.js';
@@ -30,7 +31,15 @@ export class DeviceManager implements Extension {
           transport: device.transport,
           staleAfterMs: device.staleAfterMs ?? config.policies.staleAfterMs ?? driver.staleAfterMs ?? FALLBACK_STALE_MS,
         },
-        { vehicle: config.vehicle.id, clock, log, emit: this.emit, stored: this.stored, heartbeatMs: config.policies.deviceHeartbeatMs },
+        {
+          vehicle: config.vehicle.id,
+          clock,
+          log,
+          emit: this.emit,
+          stored: this.stored,
+          heartbeatMs: config.policies.deviceHeartbeatMs,
+          memoryDir: join(config.storage.dataDir, 'devices'),
+        },
       );
       this.supervisors.set(device.id, supervisor);
       supervisor.start();
