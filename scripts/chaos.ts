@@ -17,22 +17,32 @@
 //
 // Broker restarts alternate between a clean stop (SIGTERM: mosquitto writes its persistence) and kill -9, after which
 // mosquitto's own persistence (autosave) may lose what it had acknowledged: that loss is the broker's. A wire tap on
-// the link sees which seqs the broker acknowledged, so such gaps are counted apart (`broker_own_loss`), not hidden,
-// and `gaps_unannounced` counts only the gaps the gateway left: seqs never acknowledged by the broker and never
-// announced by a loss record.
+// the link sees which seqs the broker acknowledged, and when, so such gaps are counted apart, not hidden, by the
+// first broker restart after the acknowledgement: `broker_own_loss_kill9` (lost to a kill -9 of the broker: expected,
+// autosave), `broker_own_loss_graceful` (lost across a clean stop with persistence: must not happen) and
+// `broker_own_loss_no_restart` (no restart followed: a drop by the broker, e.g. its queue limit). `gaps_unannounced`
+// counts only the gaps the gateway left: seqs never acknowledged by the broker and never announced by a loss record.
 //
-// Ends with one JSON line: {"streams","records","missing","duplicates_after_dedupe","loss_accounted",
-// "gaps_unannounced","loss_announced","broker_own_loss","tablet_seen","tablet_seen_not_delivered","kills",
-// "broker_restarts","broker_kill9","stalls","blackouts"} (`missing` is the project's own checker, which counts the
-// broker's own loss too); exit 0 when no gap is unannounced, the tablet saw nothing the hospital neither got nor
-// heard of, and no seq was reused.
+// Half the daemon kills are aimed at a burst: a few milliseconds after the GE S/5 simulator wrote a wave record (every
+// 50 ms); the others land at random. `kills_mid_burst` counts the kills, aimed or not, that landed within 10 ms of a
+// wave record written to the daemon.
+//
+// Ends with one JSON line: {"streams","records","missing","missing_unexplained","duplicates_after_dedupe",
+// "loss_accounted","gaps_unannounced","loss_announced","broker_own_loss","broker_own_loss_graceful",
+// "broker_own_loss_kill9","broker_own_loss_no_restart","tablet_seen","tablet_seen_not_delivered","drain_failed",
+// "kills","kills_aimed_at_burst","kills_mid_burst","broker_restarts","broker_kill9","stalls","blackouts"}.
+// `missing` is the project's own checker (up to the last seq the outbox handed out), which counts the broker's own
+// loss too; `missing_unexplained` is what remains of it after the seqs a kill -9 of the broker took (and, when the
+// broker logged drops, those it dropped). Exit 0 only when no gap is unannounced, nothing is missing unexplained, no
+// acknowledged seq was lost across a clean broker restart, the tablet saw nothing the hospital neither got nor heard
+// of, no seq was reused, and the outbox drained.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { geS5Simulator } from '../drivers/ge-s5/simulator.js';
+import { geS5Simulator, type RunningGeS5Simulator } from '../drivers/ge-s5/simulator.js';
 import { nmeaSimulator } from '../drivers/nmea0183/simulator.js';
 import type { RunningSimulator } from '../drivers/sdk/simulator.js';
 import { callDaemon } from '../src/control/client.js';
@@ -144,6 +154,20 @@ class Daemon {
   }
 }
 
+/** A kill within this long after a wave record was written to the daemon counts as mid-burst. */
+const MID_BURST_MS = 10;
+
+/** A stop of the hospital broker: when the signal went, and which. */
+interface BrokerStop {
+  at: number;
+  hard: boolean;
+}
+
+/** Which broker stop took a seq it had acknowledged at `ackedAt`: the first one after it, if any. */
+function stopAfter(stops: readonly BrokerStop[], ackedAt: number): BrokerStop | undefined {
+  return stops.find((s) => s.at >= ackedAt);
+}
+
 /** Spreads `count` events over [from, to) with random jitter, one slot each. */
 function schedule(count: number, from: number, to: number): number[] {
   const slot = (to - from) / Math.max(1, count);
@@ -175,6 +199,7 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
   const consumer = await startHospitalConsumer(broker.url, { vehicle: VEHICLE, persistent: true, clientId: `chaos-hospital-${process.pid}` });
   const independent = await startIndependentConsumer(broker.url, { clientId: `chaos-independent-${process.pid}` });
   const sims: RunningSimulator[] = [];
+  const monitors: RunningGeS5Simulator[] = [];
   const devices = [];
   for (let d = 0; d < opts.devices; d++) {
     const path = join(work, `gps${d}.pty`);
@@ -183,7 +208,9 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
   }
   for (let m = 0; m < opts.monitors; m++) {
     const path = join(work, `mon${m}.pty`);
-    sims.push(await geS5Simulator.start({ endpoint: { type: 'pty', path }, params: { scenario: 'stemi', pace: '10' }, log: silentLogger() }));
+    const monitor = await geS5Simulator.start({ endpoint: { type: 'pty', path }, params: { scenario: 'stemi', pace: '10' }, log: silentLogger() });
+    monitors.push(monitor);
+    sims.push(monitor);
     devices.push({ id: `mon${m}`, driver: 'ge-s5', transport: { type: 'serial', path, baudRate: 115200 }, options: { intervalS: 5, waves: ['ECG1', 'ECG2', 'PLETH', 'CO2', 'INVP1'] } });
   }
   // The tablet: a consumer on the vehicle's local broker (on a fixed port, so it finds the restarted daemon).
@@ -214,7 +241,16 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
   daemon.start();
   await waitForPort('127.0.0.1', localPort, 30_000);
   const tablet = await startIndependentConsumer(`mqtt://127.0.0.1:${localPort}`, { clientId: `chaos-tablet-${process.pid}`, filter: `ambulink/v1/${VEHICLE}/#`, username: 'tablet', password: 'tablet-secret' });
-  const counts = { kills: 0, broker_restarts: 0, broker_kill9: 0, stalls: 0, blackouts: 0, resets: 0 };
+  const counts = { kills: 0, kills_aimed_at_burst: 0, kills_mid_burst: 0, broker_restarts: 0, broker_kill9: 0, stalls: 0, blackouts: 0, resets: 0 };
+  const brokerStops: BrokerStop[] = [];
+  const lastWaveAt = () => Math.max(0, ...monitors.map((m) => m.lastWaveAt));
+  /** Resolves a few ms after the next wave record is written (or after 2 s without one). */
+  const nextBurst = async () => {
+    const before = lastWaveAt();
+    const until = Date.now() + 2000;
+    while (lastWaveAt() === before && Date.now() < until) await new Promise((r) => setImmediate(r));
+    await sleep(rand(0, 6));
+  };
 
   // The disturbances: link events one at a time, kills and broker restarts on their own timelines.
   const t0 = Date.now();
@@ -255,11 +291,18 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
     }
   })();
   const killTimeline = (async () => {
+    let n = 0;
     for (const when of schedule(opts.kills, 0.05 * ms, 0.9 * ms)) {
       await at(when);
-      log('daemon: kill -9');
+      const aimed = monitors.length > 0 && n++ % 2 === 1;
+      if (aimed) await nextBurst();
+      const sinceWave = Date.now() - lastWaveAt();
+      const midBurst = monitors.length > 0 && sinceWave <= MID_BURST_MS;
       await daemon.kill9();
+      log(`daemon: kill -9${aimed ? ' (aimed at a wave burst)' : ''}, ${sinceWave} ms after the last wave record${midBurst ? ': mid-burst' : ''}`);
       counts.kills++;
+      if (aimed) counts.kills_aimed_at_burst++;
+      if (midBurst) counts.kills_mid_burst++;
       await sleep(rand(300, 3000));
       daemon.start();
     }
@@ -270,6 +313,7 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
       // Every other restart is a kill -9: what the broker had acknowledged and not yet saved is then its own loss.
       const hard = counts.broker_restarts % 2 === 1;
       log(`broker: restart (${hard ? 'kill -9' : 'clean stop'})`);
+      brokerStops.push({ at: Date.now(), hard });
       await broker.stop(hard ? 'SIGKILL' : 'SIGTERM');
       if (hard) counts.broker_kill9++;
       await sleep(rand(500, 5000));
@@ -294,6 +338,7 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
   await Promise.all(sims.map((s) => s.stop()));
   const drainDeadline = Date.now() + 300_000;
   let streams: StreamInfo[] | undefined;
+  let drainFailed = false;
   for (;;) {
     const o = await daemon.ask<OutboxStats & { streams: StreamInfo[] }>('outbox');
     const up = await daemon.ask<LinkStats>('uplink');
@@ -303,6 +348,7 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
     }
     if (Date.now() > drainDeadline) {
       log(`the outbox did not drain in time: ${JSON.stringify({ records: o?.records, link: up?.state })}`);
+      drainFailed = true;
       streams = o?.streams;
       break;
     }
@@ -324,8 +370,30 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
   const silent = independent.gaps();
   const brokerOwn = silent.filter(([key, seq]) => tap.brokerAcked(key, seq));
   const gatewaySilent = silent.filter(([key, seq]) => !tap.brokerAcked(key, seq));
+  // The broker's own losses, by the stop that took them.
+  const takenBy = (key: string, seq: number): 'not-acked' | 'kill9' | 'graceful' | 'none' => {
+    const ackedAt = tap.ackedAt(key, seq);
+    if (ackedAt === undefined) return 'not-acked';
+    const stop = stopAfter(brokerStops, ackedAt);
+    return stop === undefined ? 'none' : stop.hard ? 'kill9' : 'graceful';
+  };
+  const ownBy = { kill9: [] as string[], graceful: [] as string[], none: [] as string[] };
+  for (const [key, seq] of brokerOwn) {
+    const by = takenBy(key, seq);
+    if (by !== 'not-acked') ownBy[by].push(`${key}#${seq}`);
+  }
   if (gatewaySilent.length > 0) log(`gaps the gateway left unannounced, e.g.: ${gatewaySilent.slice(0, 20).map(([k, s]) => `${k}#${s}`).join(' ')}`);
-  if (brokerOwn.length > 0) log(`gaps the broker made (acknowledged by it, never delivered: its kill -9): ${brokerOwn.length}, e.g. ${brokerOwn.slice(0, 10).map(([k, s]) => `${k}#${s}`).join(' ')}`);
+  if (ownBy.kill9.length > 0) log(`gaps the broker made, lost to its kill -9 (acknowledged, not yet saved): ${ownBy.kill9.length}, e.g. ${ownBy.kill9.slice(0, 10).join(' ')}`);
+  if (ownBy.graceful.length > 0) log(`gaps the broker made across a CLEAN restart with persistence (acknowledged, then lost: must not happen): ${ownBy.graceful.length}, e.g. ${ownBy.graceful.slice(0, 10).join(' ')}`);
+  if (ownBy.none.length > 0) log(`gaps the broker made without a restart (acknowledged, dropped; drop warnings in its log: ${brokerDrops.warnings}): ${ownBy.none.length}, e.g. ${ownBy.none.slice(0, 10).join(' ')}`);
+  // The project's checker: what is missing up to the last seq the outbox handed out, less what the broker's kill -9
+  // took (and what it dropped, when it said so in its log).
+  const missingAll = consumer.checker.missingSeqs(expected);
+  const unexplained = missingAll.filter(([stream, seq]) => {
+    const by = takenBy(`${VEHICLE}/${stream}`, seq);
+    return !(by === 'kill9' || (by === 'none' && brokerDrops.warnings > 0));
+  });
+  if (unexplained.length > 0) log(`missing and not explained by the broker's kill -9: ${unexplained.length}, e.g. ${unexplained.slice(0, 20).map(([k, s]) => `${k}#${s}`).join(' ')}`);
   log(`wire tap: ${tap.publishes} QoS 1 publishes, ${tap.pubacks} acknowledged by the broker`);
   // What the tablet saw must have reached the hospital, or be announced there.
   let tabletSeen = 0;
@@ -347,15 +415,22 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
     streams: report.streams,
     records: report.records,
     missing: report.missing,
+    missing_unexplained: unexplained.length,
     duplicates_after_dedupe: report.duplicates_after_dedupe,
     loss_accounted: report.loss_accounted,
     gaps_unannounced: gatewaySilent.length,
     loss_announced: ind.loss_announced,
     broker_own_loss: brokerOwn.length,
+    broker_own_loss_graceful: ownBy.graceful.length,
+    broker_own_loss_kill9: ownBy.kill9.length,
+    broker_own_loss_no_restart: ownBy.none.length,
     tablet_seen: tabletSeen,
     tablet_seen_not_delivered: tabletNotDelivered,
     broker_drop_warnings: brokerDrops.warnings,
+    drain_failed: drainFailed ? 1 : 0,
     kills: counts.kills,
+    kills_aimed_at_burst: counts.kills_aimed_at_burst,
+    kills_mid_burst: counts.kills_mid_burst,
     broker_restarts: counts.broker_restarts,
     broker_kill9: counts.broker_kill9,
     stalls: counts.stalls,
@@ -369,7 +444,7 @@ export async function chaos(opts: Options): Promise<Record<string, number>> {
   await tablet.stop();
   await link.stop();
   await broker.stop();
-  if (opts.keep || report.missing > 0) log(`work dir kept: ${work}`);
+  if (opts.keep || report.missing > 0 || drainFailed) log(`work dir kept: ${work}`);
   else rmSync(work, { recursive: true, force: true });
   return result;
 }
@@ -378,7 +453,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   chaos(parseArgs(process.argv.slice(2))).then(
     (result) => {
       process.stdout.write(`${JSON.stringify(result)}\n`);
-      const ok = result.gaps_unannounced === 0 && result.tablet_seen_not_delivered === 0 && result.duplicates_after_dedupe === 0;
+      const ok =
+        result.gaps_unannounced === 0 &&
+        result.missing_unexplained === 0 &&
+        result.broker_own_loss_graceful === 0 &&
+        result.tablet_seen_not_delivered === 0 &&
+        result.duplicates_after_dedupe === 0 &&
+        result.drain_failed === 0;
       process.exit(ok ? 0 : 1);
     },
     (err: Error) => {

@@ -64,7 +64,11 @@ export interface RunningGeS5Simulator extends RunningSimulator {
   setAlarms(alarms: readonly SimAlarm[] | undefined): void;
 }
 
-export const geS5Simulator: SimulatorDefinition & { start(ctx: SimStartContext): Promise<RunningGeS5Simulator> } = {
+export interface GeS5SimulatorDefinition extends SimulatorDefinition {
+  start(ctx: SimStartContext): Promise<RunningGeS5Simulator>;
+}
+
+export const geS5Simulator: GeS5SimulatorDefinition = {
   summary: 'GE/Datex-Ohmeda S/5 monitor: displayed values, waveforms, alarms from a simulated patient',
   endpoints: ['pty', 'tcp-server'],
   params: [

@@ -78,6 +78,20 @@ export class StreamChecker {
     return [...this.streams.keys()];
   }
 
+  /** Every [stream, seq] neither received nor announced as lost, up to `expected` (as in report()). */
+  missingSeqs(expected?: Map<string, number>): Array<[string, number]> {
+    const out: Array<[string, number]> = [];
+    const names = new Set([...this.streams.keys(), ...(expected?.keys() ?? [])]);
+    for (const name of names) {
+      const s = this.stream(name);
+      const last = Math.max(expected?.get(name) ?? 0, s.maxSeq);
+      for (let seq = 1; seq <= last; seq++) {
+        if (!s.items.has(seq) && !s.lost.some(([a, b]) => seq >= a && seq <= b)) out.push([name, seq]);
+      }
+    }
+    return out;
+  }
+
   /** `expected`: stream → last seq the gateway handed out (from `ambulink outbox --json`); default: the highest seen. */
   report(expected?: Map<string, number>): CheckReport {
     let records = 0;

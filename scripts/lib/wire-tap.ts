@@ -17,8 +17,8 @@ interface Flow {
 }
 
 export class WireTap implements LinkObserver {
-  /** "vehicle/stream" → seqs the broker acknowledged. */
-  private readonly acked = new Map<string, Set<number>>();
+  /** "vehicle/stream" → seq → when (Date.now()) the broker last acknowledged a message carrying it. */
+  private readonly acked = new Map<string, Map<number, number>>();
   private readonly flows = new Map<number, Flow>();
   publishes = 0;
   pubacks = 0;
@@ -45,6 +45,11 @@ export class WireTap implements LinkObserver {
   /** Whether the broker acknowledged a message carrying this seq. */
   brokerAcked(key: string, seq: number): boolean {
     return this.acked.get(key)?.has(seq) === true;
+  }
+
+  /** When the broker last acknowledged a message carrying this seq (Date.now()); undefined if it never did. */
+  ackedAt(key: string, seq: number): number | undefined {
+    return this.acked.get(key)?.get(seq);
   }
 
   private fromGateway(flow: Flow, p: Packet): void {
@@ -76,8 +81,9 @@ export class WireTap implements LinkObserver {
     // MQTT 5: a reason code of 0x80 or more is a refusal, not an acknowledgement.
     if ((p.reasonCode ?? 0) >= 0x80) return;
     this.pubacks++;
-    let set = this.acked.get(sent.key);
-    if (!set) this.acked.set(sent.key, (set = new Set()));
-    for (const s of sent.seqs) set.add(s);
+    let seqs = this.acked.get(sent.key);
+    if (!seqs) this.acked.set(sent.key, (seqs = new Map()));
+    const now = Date.now();
+    for (const s of sent.seqs) seqs.set(s, now);
   }
 }

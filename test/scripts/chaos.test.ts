@@ -1,6 +1,7 @@
 // A short run of the fault harness (`npm run chaos` runs ten minutes): the built daemon behind the link emulator,
 // killed with SIGKILL, its broker restarted, its link stalled and blacked out, while simulated receivers feed it.
-// Afterwards every stream must be complete at the hospital. Needs `npm run build` first, like the CLI tests.
+// Afterwards every stream must be complete at the hospital, and the report must say whose any loss was and where the
+// kills landed. Needs `npm run build` first, like the CLI tests.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import t from 'tap';
@@ -31,4 +32,17 @@ t.test('short chaos run: kills, a broker restart, a stall, a blackout; every str
   t.equal(result.stalls, 1);
   t.equal(result.blackouts, 1);
   t.ok(result.records! > 500, `${result.records} records checked in ${result.streams} streams`);
+  // The fields that tell the broker's losses from the gateway's, and where the kills landed.
+  for (const field of ['missing_unexplained', 'broker_own_loss_graceful', 'broker_own_loss_kill9', 'broker_own_loss_no_restart', 'drain_failed', 'kills_aimed_at_burst', 'kills_mid_burst']) {
+    t.type(result[field], 'number', `${field} reported`);
+  }
+  t.equal(result.broker_own_loss, result.broker_own_loss_graceful! + result.broker_own_loss_kill9! + result.broker_own_loss_no_restart!, "the broker's own loss is split by the restart that took it");
+  t.equal(result.broker_kill9, 0, 'the one broker restart was a clean stop');
+  t.equal(result.broker_own_loss_kill9, 0, 'so nothing was lost to a kill -9 of the broker');
+  t.equal(result.broker_own_loss_graceful, 0, 'and nothing the broker acknowledged was lost across its clean restart');
+  t.equal(result.missing_unexplained, 0, 'nothing missing unexplained');
+  t.ok(result.missing_unexplained! <= result.missing!, 'the unexplained part of missing is a part of it');
+  t.equal(result.drain_failed, 0, 'the outbox drained');
+  t.equal(result.kills_aimed_at_burst, 1, 'every other kill aimed at a wave burst of the monitor');
+  t.ok(result.kills_mid_burst! >= 0 && result.kills_mid_burst! <= result.kills!, `${result.kills_mid_burst} of ${result.kills} kills landed within 10 ms of a wave record`);
 });
