@@ -118,7 +118,11 @@ export class CameraPipeline {
 
   async stop(): Promise<void> {
     clearInterval(this.poller);
-    await Promise.all([this.recorder.stop(), this.live?.stop()]);
+    // The live leg first, while the recorder still feeds it. The shaper (ffmpeg) reads the recorder's stream over UDP:
+    // after one SIGTERM, ffmpeg only stops once its current read returns, and with the recorder already gone that
+    // read waits out its whole input timeout (5 s), then the SIGKILL grace — the daemon's stop took seconds.
+    await this.live?.stop();
+    await this.recorder.stop();
     this.manifest.close();
   }
 
