@@ -4,22 +4,19 @@
 // garbage between frames, malformed messages (not HL7, a bad number, an unsupported type), "no data" sentinels,
 // dropped connections, and a silent spell.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../../src/core/logger.js';
-import { openSimPort, type SimPort } from '../sdk/sim-port.js';
 import { SCENARIOS, SimPatient, isScenario, type SimAlarm } from '../sdk/sim-patient.js';
 import {
   SimParamError,
   flagParam,
   numberParam,
   type RunningSimulator,
-  type SimEndpoint,
   type SimStartContext,
   type SimulatorDefinition,
 } from '../sdk/simulator.js';
-import type { Hl7Frame } from './frame.js';
-import { MllpFramer, mllp } from './framer.js';
+import { mllp } from './framer.js';
 import { get } from './hl7.js';
 import { STYLES, oruR01, oruR40, type EcgStrip, type MessageOptions, type Style } from './messages.js';
+import { MllpLink } from './sim-link.js';
 
 const ACK_TIMEOUT_MS = 10_000;
 const ECG_RATE = 125;
@@ -154,12 +151,13 @@ export async function startHl7Simulator({ endpoint, params, log }: SimStartConte
           const started = current.filter((a) => !shown.some((s) => s.text === a.text));
           const ended = shown.filter((s) => !current.some((a) => a.text === s.text));
           for (const [alarm, phase] of [...started.map((a) => [a, 'start'] as const), ...ended.map((a) => [a, 'end'] as const)]) {
+            if (stop.signal.aborted) break;
             const id = `SIM${startedMs.toString(36).toUpperCase()}-${++seq}`;
             await exchange(oruR40(alarm, phase, v, { ...opts, controlId: id }), id, 'AA');
           }
           shown = current;
         }
-        if (random() < pDisconnect) await link.reconnect();
+        if (random() < pDisconnect && !stop.signal.aborted) await link.reconnect();
       }
       await sleep(intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
     }
@@ -178,70 +176,4 @@ export async function startHl7Simulator({ endpoint, params, log }: SimStartConte
       log.info(counts, 'acknowledgements received');
     },
   };
-}
-
-/** The simulator's MLLP connection: send one message, wait for the frame that answers it. */
-class MllpLink {
-  private port: SimPort | undefined;
-  private readonly framer = new MllpFramer();
-  private waiting: ((frame: Hl7Frame | undefined) => void) | undefined;
-  private peer = false;
-
-  constructor(
-    private readonly endpoint: SimEndpoint,
-    private readonly log: Logger,
-  ) {}
-
-  get description(): string {
-    return this.port?.description ?? 'mllp';
-  }
-
-  get connected(): boolean {
-    return this.peer;
-  }
-
-  async open(): Promise<void> {
-    this.framer.reset();
-    this.peer = false;
-    const port = await openSimPort(this.endpoint, this.log);
-    port.onPeer(() => (this.peer = true));
-    port.onData((chunk) =>
-      this.framer.push(chunk, (frame) => {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w?.(frame);
-      }),
-    );
-    this.port = port;
-  }
-
-  write(bytes: Buffer): void {
-    this.port?.write(bytes);
-  }
-
-  send(bytes: Buffer, timeoutMs: number): Promise<Hl7Frame | undefined> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
-        resolve(undefined);
-      }, timeoutMs);
-      this.waiting = (frame) => {
-        clearTimeout(timer);
-        resolve(frame);
-      };
-      this.port?.write(bytes);
-    });
-  }
-
-  async reconnect(): Promise<void> {
-    await this.close();
-    await this.open();
-  }
-
-  async close(): Promise<void> {
-    this.waiting?.(undefined);
-    await this.port?.close();
-    this.port = undefined;
-    this.peer = false;
-  }
 }
