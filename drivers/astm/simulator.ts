@@ -129,8 +129,11 @@ export class AstmInstrument {
   }
 
   async stop(): Promise<void> {
+    // Everything the run loop may be waiting on ends now (an answer, the line, a pause), and it waits on nothing new:
+    // in `ambulink demo` the gateway is stopped first, so an answer would only come after the reply timeout.
     this.stopper.abort();
     this.waiter?.('timeout');
+    this.becomeIdle();
     await this.running;
     await this.port.close();
   }
@@ -150,6 +153,9 @@ export class AstmInstrument {
 
   /** Sleeps, unless the line is contended: then the instrument goes (almost) at once. */
   private async pause(ms: number): Promise<void> {
+    // An abort listener added to a signal already aborted never runs: stopped during the transfer before this pause,
+    // the instrument would sleep the whole interval.
+    this.stopper.signal.throwIfAborted();
     const ac = new AbortController();
     const abort = () => ac.abort();
     this.stopper.signal.addEventListener('abort', abort, { once: true });
@@ -213,12 +219,15 @@ export class AstmInstrument {
     for (const w of waiters) w();
   }
 
-  private lineIdle(): Promise<void> {
-    if (this.mode === 'idle') return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** Until the gateway's own transfer ends; throws once stopped (the gateway may never end it). */
+  private async lineIdle(): Promise<void> {
+    this.stopper.signal.throwIfAborted();
+    if (this.mode !== 'idle') await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.stopper.signal.throwIfAborted();
   }
 
   private reply(timeoutMs: number): Promise<Reply> {
+    if (this.stopper.signal.aborted) return Promise.resolve('timeout');
     return new Promise((resolve) => {
       const timer = setTimeout(() => done('timeout'), timeoutMs);
       const done = (r: Reply) => {

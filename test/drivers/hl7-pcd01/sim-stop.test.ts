@@ -1,36 +1,13 @@
 // The hl7-pcd01 simulator stops at once, also while it waits for an ACK that will not come (in `ambulink demo` the
 // daemon, its gateway, is stopped first): no wait for the ACK timeout (10 s), no connection opened after the stop.
 // Against a real TCP listener standing in for a gateway that reads and never answers.
-import net from 'node:net';
 import t from 'tap';
 import { mllp } from '../../../drivers/hl7-pcd01/framer.js';
 import { MllpLink } from '../../../drivers/hl7-pcd01/sim-link.js';
 import { startHl7Simulator } from '../../../drivers/hl7-pcd01/simulator.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import { silentGateway, within } from '../../helpers/silent-gateway.js';
 import { waitFor } from '../../helpers/wait.js';
-
-/** A gateway that accepts, counts connections and bytes, and never acknowledges anything. */
-async function silentGateway(t: { teardown(fn: () => void): void }) {
-  const g = { connections: 0, bytes: 0, port: 0 };
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    g.connections++;
-    sockets.add(s);
-    s.on('data', (d) => (g.bytes += d.length));
-    s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  g.port = (server.address() as net.AddressInfo).port;
-  t.teardown(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  return g;
-}
-
-/** What `p` settles to, or 'still waiting' when it has not after `ms` (far below the timeouts at stake). */
-const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms))]);
 
 t.test('stop() while a message waits for its ACK: returns before the ACK timeout, and nothing dials again', async (t) => {
   const gw = await silentGateway(t);
