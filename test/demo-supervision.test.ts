@@ -2,51 +2,13 @@
 // restarted (with a delay) and said on screen; SIGTERM to the demo → the demo exits and every process it started (daemon, its ffmpeg children, the
 // SRT stand-in) is gone. Runs the built CLI on a copy of config/demo.yaml with free ports and a private demo dir.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { CLI, runCli } from './helpers/cli.js';
 import { demoConfig } from './helpers/demo-config.js';
+import { alive, commOf, descendants } from './helpers/procs.js';
 import { tempDir } from './helpers/tmp.js';
 import { waitFor } from './helpers/wait.js';
-
-/** Live descendants of `root` (walking parent pids in /proc); zombies count as gone. */
-function descendants(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] !== 'Z') parent.set(Number(name), Number(fields[1]));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [pid, ppid] of parent) if (ppid === p) (out.push(pid), walk(pid));
-  };
-  walk(root);
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-const commOf = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '?';
-  }
-};
 
 t.test('kill -9 of the demo daemon: restarted and said so; SIGTERM to the demo: everything gone', async (t) => {
   const dir = tempDir(t);

@@ -2,7 +2,7 @@
 // ambulink — the command line: the daemon (`run`), the demo, and the tools that talk to a running daemon.
 import { Command } from 'commander';
 import { packageVersion } from '../core/paths.js';
-import { EXIT } from './output.js';
+import { EXIT, exitAfterOutput } from './output.js';
 import { CREW_MILESTONES } from '../crew/crew-input.js';
 
 // Each command's module is imported when that command runs. Importing them all up front (every driver, the schemas
@@ -24,6 +24,10 @@ const exitWith = (code: number) => {
   process.exitCode = code;
 };
 
+// The demo ends the process when it is done: a part it left behind at its stop deadline (a socket that would not
+// close, a timer) must not keep the process, and so what it stands for, alive.
+const exitNow = (code: number) => exitAfterOutput(code);
+
 const program = new Command('ambulink')
   .description('Device-integration gateway for 5G ambulances')
   .version(packageVersion())
@@ -42,7 +46,7 @@ const demo = program
   .option('-c, --config <file>', 'demo vehicle YAML (default: the bundled config/demo.yaml)')
   .option('--duration <seconds>', 'stop after this many seconds')
   .option('--plain', 'print records line by line as a local MQTT consumer sees them')
-  .action(async (o) => exitWith(await (await import('./commands/demo.js')).demoCommand(o)));
+  .action(async (o) => exitNow(await (await import('./commands/demo.js')).demoCommand(o)));
 demo
   .command('setpoint')
   .description('with a demo running: the remote-setpoint example, scripted (sign → send → confirm → applied → audit verify)')

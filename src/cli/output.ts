@@ -25,3 +25,18 @@ export function fail(message: string, code: number = EXIT.failure): never {
   process.stderr.write(`ambulink: ${message}\n`);
   process.exit(code);
 }
+
+/**
+ * Ends the process once what was written to stdout and stderr has been handed over (a pipe takes it asynchronously:
+ * process.exit alone can cut off the last lines when the reader is slow), or after `maxWaitMs` whatever is left —
+ * for a command that must end now even though something it started (a socket, a timer) would keep the process.
+ */
+export function exitAfterOutput(code: number, maxWaitMs = 500): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+  setTimeout(() => process.exit(code), maxWaitMs);
+}

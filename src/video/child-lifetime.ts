@@ -47,12 +47,16 @@ export function resolveSetpriv(env: NodeJS.ProcessEnv = process.env): { path: st
   return setprivChecked;
 }
 
-/** The command line that makes `command` die with the daemon (or the command itself, with a warning, without setpriv). */
-export function diesWithDaemon(command: string, args: string[], log: Logger): { command: string; args: string[] } {
+/**
+ * The command line that makes `command` die with the daemon — with the process that spawns it, whichever that is —
+ * (or the command itself, with a warning, without setpriv). `signal` is what it gets then: KILL by default; TERM for a
+ * child that should stop cleanly on its own (the demo's daemon).
+ */
+export function diesWithDaemon(command: string, args: string[], log: Logger, signal: 'KILL' | 'TERM' = 'KILL'): { command: string; args: string[] } {
   // A program that cannot be run is spawned as it is, so that the failure is reported as the program's, not setpriv's.
   if (!findProgram(command, process.env)) return { command, args };
   const setpriv = resolveSetpriv();
-  if (setpriv.path) return { command: setpriv.path, args: ['--pdeathsig', 'KILL', '--', command, ...args] };
+  if (setpriv.path) return { command: setpriv.path, args: ['--pdeathsig', signal, '--', command, ...args] };
   if (!warned) {
     warned = true;
     log.warn({ why: setpriv.why }, 'video children will not die with the daemon on kill -9 (install util-linux setpriv); a restarted daemon still ends what it left');

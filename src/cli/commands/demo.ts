@@ -13,6 +13,7 @@ import { loadConfig, ConfigError, type VehicleConfig } from '../../config/index.
 import { callDaemon, demoDir } from '../../control/client.js';
 import { silentLogger } from '../../core/logger.js';
 import { packageRoot } from '../../core/paths.js';
+import { diesWithDaemon } from '../../video/child-lifetime.js';
 import { startHospitalStandIn } from '../../video/demo-ingest.js';
 import type { StatusReport } from '../../daemon/control-api.js';
 import type { CanonicalRecord } from '../../schema/index.js';
@@ -20,7 +21,7 @@ import { EXIT, fail } from '../output.js';
 import { consoleLines, prepareDemoConsole, startHospitalView } from './demo-console.js';
 import { prepareDemoSetpoints } from './demo-setpoint.js';
 import { startHandoverStandIns } from './demo-handover.js';
-import { closeAll, SupervisedDaemon, type Closer } from './demo-supervisor.js';
+import { DEMO_STOP_BUDGET, stopDemo, SupervisedDaemon, type Closer } from './demo-supervisor.js';
 import { describeRecord, renderWatch } from './watch.js';
 
 export interface DemoOptions {
@@ -85,9 +86,9 @@ async function waitForDaemon(socket: string, child: ChildProcess, logFile: strin
 
 class DemoFailure extends Error {}
 
-/** How long the daemon has to stop on SIGTERM before SIGKILL, and each stand-in to close: together within 5 s. */
-const DAEMON_GRACE_MS = 3000;
-const CLOSE_DEADLINE_MS = 1500;
+/** Resolves when `signal` is aborted (at once if it is). */
+const aborted = (signal: AbortSignal) =>
+  new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
 
 export async function demoCommand(opts: DemoOptions): Promise<number> {
   const dir = demoDir();
@@ -118,16 +119,29 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     fail(`cannot make the console's certificate: ${(err as Error).message}`);
   }
 
-  // From here on, everything started is stopped on the way out — on SIGINT/SIGTERM also during startup. A second
-  // signal does not wait: the daemon is killed and the demo exits.
+  // From here on, everything started is stopped on the way out — on SIGINT/SIGTERM also during startup — within
+  // DEMO_STOP_BUDGET from the moment the stop is asked for. Should the orderly stop not be done by then (a step
+  // that hangs), the daemon is killed and the demo exits anyway; so does a second signal, without waiting. The
+  // children die with the demo: the daemon gets SIGTERM if the demo ends without stopping it (even kill -9), its
+  // video children and the SRT stand-in SIGKILL, and socat (the pty simulators) ends when its stdin closes.
   const stop = new AbortController();
   const say = (line: string) => process.stderr.write(`\nambulink demo: ${line}\n`);
   let daemon: SupervisedDaemon | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (!stop.signal.aborted) return stop.abort();
-    say(`${signal} again: killing the daemon and leaving now`);
+  let stopAskedAt = 0;
+  let backstop: NodeJS.Timeout | undefined;
+  const leaveNow = (why: string) => {
+    say(`${why}: killing the daemon and leaving now`);
     daemon?.current?.kill('SIGKILL');
     process.exit(EXIT.failure);
+  };
+  stop.signal.addEventListener('abort', () => {
+    stopAskedAt = Date.now();
+    daemon?.endRestarts();
+    backstop = setTimeout(() => leaveNow(`not everything stopped within ${DEMO_STOP_BUDGET.exitMs} ms`), DEMO_STOP_BUDGET.exitMs).unref();
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) return stop.abort();
+    leaveNow(`${signal} again`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -144,19 +158,21 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
           throw new DemoFailure(err.message);
         })
       : undefined;
-    if (hospitalView) closers.push({ name: 'the hospital view', close: () => hospitalView.stop() });
+    if (hospitalView) closers.push({ name: 'the hospital view', close: () => hospitalView.stop(), withDaemon: true });
     const sims = await startSimulators(config, closers).catch((err: Error) => {
       throw new DemoFailure(`cannot start the simulators: ${err.message}`);
     });
     const ingest = startHospitalStandIn(config);
-    if (ingest) closers.push({ name: 'the SRT stand-in for the hospital ingest', close: () => ingest.stop() });
+    if (ingest) closers.push({ name: 'the SRT stand-in for the hospital ingest', close: () => ingest.stop(), withDaemon: true });
     const handover = await startHandoverStandIns(config, dir).catch((err: Error) => {
       throw new DemoFailure(`cannot start the stand-in hospital systems: ${err.message}`);
     });
     closers.push(...handover.closers);
+    if (stop.signal.aborted) return EXIT.ok; // asked to stop while starting: no daemon to start and stop again
     const spawnDaemon = () => {
       const logFd = openSync(logFile, 'a');
-      const child = spawn(process.execPath, [cliPath(), 'run', '--config', configFile], { env, stdio: ['ignore', logFd, logFd] });
+      const run = diesWithDaemon(process.execPath, [cliPath(), 'run', '--config', configFile], silentLogger(), 'TERM');
+      const child = spawn(run.command, run.args, { env, stdio: ['ignore', logFd, logFd] });
       closeSync(logFd);
       return child;
     };
@@ -194,11 +210,12 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     process.stderr.write(`ambulink: ${err.message}\n`);
     code = EXIT.failure;
   } finally {
-    await daemon?.stop(DAEMON_GRACE_MS);
-    await closeAll(closers.reverse(), CLOSE_DEADLINE_MS, say);
+    stop.abort(); // also on the way out after a failure: the same budget
+    const left = await stopDemo(daemon, closers.reverse(), stopAskedAt, say);
+    clearTimeout(backstop); // stopped within the budget (or what is left ends with the demo, which exits now)
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    rmSync(join(dir, 'data'), { recursive: true, force: true });
+    if (!left.includes('the daemon')) rmSync(join(dir, 'data'), { recursive: true, force: true });
   }
   process.stdout.write(`\ndemo stopped (daemon log kept in ${logFile})\n`);
   return code;
@@ -228,20 +245,24 @@ async function plainView(vehicle: string, lb: VehicleConfig['localBroker'], pass
     const text = record.kind === 'device' ? `device ${record.state}${record.error ? ` (${record.error})` : ''}` : describeRecord(record);
     if (text) process.stdout.write(`${record.receivedAt.slice(11, 23)} ${record.device.padEnd(10)} ${text}\n`);
   });
-  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
-  await client.endAsync(true);
+  await aborted(signal);
+  // Forced: nothing is left to send; it must not hold the stop.
+  await Promise.race([client.endAsync(true), new Promise((r) => setTimeout(r, 500).unref())]);
 }
 
+/** Redraws every second until `signal`; returns at once then (a question to the daemon is not waited for). */
 async function screenView(socket: string, signal: AbortSignal, restarts: () => number): Promise<void> {
+  const stopped = aborted(signal);
   while (!signal.aborted) {
     const n = restarts();
     const header = `\x1b[H\x1b[2Jambulink demo — live view (Ctrl-C to stop)${n ? ` — daemon restarted ${n} time(s)` : ''}\n\n`;
-    try {
-      const [devices, latest] = (await Promise.all([callDaemon(socket, 'devices'), callDaemon(socket, 'latest')])) as Parameters<typeof renderWatch>;
-      process.stdout.write(`${header}${renderWatch(devices, latest)}\n`);
-    } catch {
-      /* the daemon is stopping */
-    }
-    await new Promise((r) => setTimeout(r, 1000));
+    const frame = Promise.all([callDaemon(socket, 'devices'), callDaemon(socket, 'latest')]).then(
+      (answers) => {
+        if (!signal.aborted) process.stdout.write(`${header}${renderWatch(...(answers as Parameters<typeof renderWatch>))}\n`);
+      },
+      () => undefined, // the daemon is restarting or stopping
+    );
+    await Promise.race([frame, stopped]);
+    await Promise.race([new Promise((r) => setTimeout(r, 1000).unref()), stopped]);
   }
 }
