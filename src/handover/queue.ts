@@ -96,6 +96,9 @@ export class DestinationQueue {
     this.deadLettered = state.deadLettered;
     this.meta = state.meta;
     await this.announceUnannounced();
+    // The head is read now, not when the loop first sends: a destination parked before the restart never sends until
+    // released, and its status would show no oldest message although messages are queued.
+    if (this.queued > 0) await this.head();
     await transport.start();
     this.running = true;
     this.loop = this.run().catch((err: Error) => {

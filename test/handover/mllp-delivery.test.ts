@@ -45,15 +45,20 @@ t.test('AE: resent with the same MSH-10, then the destination is parked until re
   t.equal(await rig.queue.release(), false, 'nothing left to release');
 });
 
-t.test('parked survives a restart of the queue', async (t) => {
+t.test('parked survives a restart of the queue, and its status still shows the oldest message', async (t) => {
   const rig = await startRig(t, { listener: { handler: (_m, res) => res.sendResponse('AE') } });
-  await rig.queue.enqueue([oru()]);
+  // Built a minute ago: the age after the restart is at least that, whatever the machine's speed.
+  const first = { ...oru(), createdAt: Date.now() - 60_000 };
+  await rig.queue.enqueue([first]);
   await waitFor(() => rig.queue.status().parked ?? undefined, 'parked');
+  await rig.queue.enqueue([oru()]);
   await rig.queue.stop();
   await rig.store.close();
   const again = await startRig(t, { dir: rig.dir });
-  t.ok(again.queue.status().parked, 'still parked after the restart');
-  t.equal(again.queue.status().queued, 1);
+  const status = again.queue.status();
+  t.ok(status.parked, 'still parked after the restart');
+  t.equal(status.queued, 2);
+  t.ok(status.oldestAgeMs !== null && status.oldestAgeMs >= 60_000, `the oldest is the parked one (age ${status.oldestAgeMs} ms)`);
   await new Promise((r) => setTimeout(r, 200));
   t.equal(again.listener.received.length, 0, 'and nothing sent');
 });
