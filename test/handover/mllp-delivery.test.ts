@@ -149,7 +149,7 @@ t.test('no ACK at all: resent with the same MSH-10 on each timeout, never parked
   await waitFor(drained(rig), 'delivered once the listener answers');
 });
 
-t.test('the listener drops the socket mid-message: reconnect, resend the same MSH-10', async (t) => {
+t.test('the listener drops the socket after the whole message, before its ACK: reconnect, resend the same MSH-10 (mid-frame: mllp-framing.test.ts)', async (t) => {
   let attempt = 0;
   const rig = await startRig(t, {
     listener: { handler: (_m, res, socket) => (++attempt === 1 ? void socket.destroy() : res.sendResponse('AA')) },

@@ -46,13 +46,22 @@ export async function startRig(
   t: Teardown,
   opts: { listener?: StandInListenerOptions; transport?: Partial<MllpTransportOptions>; queue?: Partial<QueueOptions>; dir?: string } = {},
 ): Promise<Rig> {
-  const dir = opts.dir ?? tempDir(t, 'al-hq-');
   const listener = new StandInListener(opts.listener);
   await listener.start();
   t.teardown(() => listener.stop());
+  return { listener, ...(await startQueue(t, listener.port, opts)) };
+}
+
+/** The queue and transport alone, delivering to a listener the test started on `port` (any listener). */
+export async function startQueue(
+  t: Teardown,
+  port: number,
+  opts: { transport?: Partial<MllpTransportOptions>; queue?: Partial<QueueOptions>; dir?: string } = {},
+): Promise<Omit<Rig, 'listener'>> {
+  const dir = opts.dir ?? tempDir(t, 'al-hq-');
   const store = new HandoverStore(join(dir, 'handover'));
   await store.open();
-  const transport = new MllpTransport(transportOptions(listener.port, opts.transport));
+  const transport = new MllpTransport(transportOptions(port, opts.transport));
   const deadLetters: DeadLetter[] = [];
   const queue = new DestinationQueue({
     name: 'his',
@@ -69,7 +78,7 @@ export async function startRig(
     await queue.stop();
     await store.close();
   });
-  return { dir, listener, store, transport, queue, deadLetters };
+  return { dir, store, transport, queue, deadLetters };
 }
 
 let serial = 0;
