@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Encounter } from '../encounter/encounter.js';
 import { Hl7Builder, type HandoverEncounter } from './hl7/index.js';
 import { defineKind, type KindProblem } from './kind.js';
-import { MllpTransport, type MllpTlsOptions } from './mllp-transport.js';
+import { MllpTransport, reconnectBackoff, type MllpTlsOptions } from './mllp-transport.js';
 
 const Tls = Type.Object(
   {
@@ -117,7 +117,7 @@ export const hl7v2Mllp = defineKind<Hl7MllpOptions>({
       port: options.port,
       ackTimeoutMs: options.ackTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs,
-      reconnect: { initialMs: options.reconnectInitialMs, maxMs: options.reconnectMaxMs, factor: 2, jitter: 0.3 },
+      reconnect: reconnectBackoff(options.reconnectInitialMs, options.reconnectMaxMs),
       ...(tls ? { tls } : {}),
       log: ctx.log,
     });

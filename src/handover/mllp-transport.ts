@@ -37,6 +37,14 @@ export interface MllpTransportOptions {
   readonly log: Logger;
 }
 
+/** ±30 %: a fleet of vehicles that lost the hospital together (a tunnel, the engine restarting) must not come back in step. */
+export const RECONNECT_JITTER = 0.3;
+
+/** The reconnect delays: from initialMs, doubling to maxMs, each ±RECONNECT_JITTER; never gives up. */
+export function reconnectBackoff(initialMs: number, maxMs: number): BackoffOptions {
+  return { initialMs, maxMs, factor: 2, jitter: RECONNECT_JITTER };
+}
+
 /** Consecutive ACK timeouts after which the connection is taken for dead and re-made. */
 const TIMEOUTS_BEFORE_RECONNECT = 2;
 const ENCODING = 'utf-8';

@@ -13,7 +13,8 @@ import { MLLPCodec, Message } from 'node-hl7-client';
 import { SendResponse, Server, type Inbound } from 'node-hl7-server';
 import { MllpFrames } from './mllp-frames.js';
 
-export type AckCode = 'AA' | 'AE' | 'AR';
+/** Original mode (AA/AE/AR) and enhanced mode (CA/CE/CR, the commit-level answers); SendResponse writes it to MSA-1. */
+export type AckCode = 'AA' | 'AE' | 'AR' | 'CA' | 'CE' | 'CR';
 
 /** Answers one message: call `res.sendResponse(code)`, answer later, not at all, or close `socket`. */
 export type ListenerHandler = (message: Message, res: SendResponse, socket: net.Socket) => void | Promise<void>;
@@ -44,6 +45,14 @@ interface InboundInternals {
 }
 
 export const answerAA: ListenerHandler = (_message, res) => res.sendResponse('AA');
+
+/**
+ * Answers with any code of table 0008. SendResponse's type names only the original-mode codes, but it writes the code
+ * given to MSA-1 unchanged, which is how an engine in enhanced mode answers CA/CE/CR.
+ */
+export function respond(res: SendResponse, code: AckCode): Promise<void> {
+  return res.sendResponse(code as 'AA');
+}
 
 export class StandInListener {
   private inbound: Inbound | undefined;
@@ -123,5 +132,5 @@ export class StandInListener {
 export function answerFor(socket: net.Socket, message: Message, code: AckCode, controlId: string): Promise<void> {
   const other = new Message({ text: message.toString() });
   other.set('MSH.10', controlId);
-  return new SendResponse(socket, asServerMessage(other), false).sendResponse(code);
+  return respond(new SendResponse(socket, asServerMessage(other), false), code);
 }

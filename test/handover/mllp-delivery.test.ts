@@ -2,7 +2,7 @@
 // answer an interface engine can give (AA, AE, AR, an ACK for another message, a late ACK, no ACK, a dropped socket,
 // a listener that goes away and comes back).
 import t from 'tap';
-import { answerFor } from '../../src/handover/stand-in-listener.js';
+import { answerFor, respond } from '../../src/handover/stand-in-listener.js';
 import { waitFor } from '../helpers/wait.js';
 import { oru, startRig } from './rig.js';
 
@@ -80,6 +80,43 @@ t.test('AR: dead-lettered at once, announced, listed, and the queue goes on', as
   t.equal(listed.length, 1);
   t.equal(listed[0]!.message.body, messages[0]!.body, 'kept on disk whole, for an operator');
   t.equal(listed[0]!.announced, true);
+});
+
+// Enhanced mode: an engine that answers with commit-level codes (MSH-15/16 set, or its own choice) means the same.
+t.test('CA (enhanced mode): committed once, removed from the queue', async (t) => {
+  const rig = await startRig(t, { listener: { handler: (_m, res) => respond(res, 'CA') } });
+  const messages = [oru(), oru()];
+  await rig.queue.enqueue(messages);
+  await waitFor(drained(rig), 'drained');
+  t.same(rig.listener.receivedIds, messages.map((m) => m.id));
+  t.equal(rig.queue.status().committed, 2);
+  t.equal(rig.queue.status().retries, 0);
+  t.same(await rig.store.readQueue('his', 0, 100), [], 'nothing left on disk');
+});
+
+t.test('CE (enhanced mode): resent with the same MSH-10, then parked', async (t) => {
+  const rig = await startRig(t, { listener: { handler: (_m, res) => respond(res, 'CE') } });
+  const message = oru();
+  await rig.queue.enqueue([message]);
+  const parked = await waitFor(() => rig.queue.status().parked ?? undefined, 'parked');
+  t.equal(parked.messageId, message.id);
+  t.match(parked.reason, /3 errors in a row, last: CE/);
+  t.same(rig.listener.receivedIds, [message.id, message.id, message.id]);
+  t.equal(rig.queue.status().queued, 1, 'kept on disk');
+  t.equal(rig.queue.status().deadLettered, 0);
+});
+
+t.test('CR (enhanced mode): dead-lettered at once, announced, and the queue goes on', async (t) => {
+  const messages = [oru(), oru()];
+  const rig = await startRig(t, {
+    listener: { handler: (m, res) => respond(res, m.get('MSH.10').toString() === messages[0]!.id ? 'CR' : 'CA') },
+  });
+  await rig.queue.enqueue(messages);
+  await waitFor(drained(rig), 'drained');
+  t.same(rig.listener.receivedIds, messages.map((m) => m.id), 'the rejected one is not resent');
+  t.equal(rig.queue.status().deadLettered, 1);
+  t.equal(rig.queue.status().committed, 1);
+  t.match(rig.deadLetters, [{ message: { id: messages[0]!.id }, reason: /^CR/ }]);
 });
 
 t.test('an ACK naming another MSH-10 is ignored; the right one then commits', async (t) => {

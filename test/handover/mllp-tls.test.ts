@@ -51,3 +51,26 @@ t.test('mutual TLS: delivered with a client certificate, refused without one, an
   t.match(link, /SELF_SIGNED|UNABLE_TO_VERIFY|unable to verify/i, "the engine's certificate did not verify, and the link state says so");
   t.equal(wrongCa.listener.received.length, 0);
 });
+
+t.test("server-only TLS: the engine's certificate verified, no client certificate, delivered", async (t) => {
+  const p = pki(tempDir(t, 'al-ht-'));
+  const rig = await startRig(t, {
+    listener: { tls: { key: p.serverKey, cert: p.serverCert } },
+    transport: { tls: { ca: p.ca, rejectUnauthorized: true } },
+  });
+  const messages = [oru(), oru()];
+  await rig.queue.enqueue(messages);
+  await waitFor(() => rig.queue.status().queued === 0, 'delivered over TLS');
+  t.same(rig.listener.receivedIds, messages.map((m) => m.id));
+  t.equal(rig.queue.status().link, 'connected');
+
+  // The same listener with the name check failing: the certificate is for 127.0.0.1, not for this name.
+  const misnamed = await startRig(t, {
+    listener: { tls: { key: p.serverKey, cert: p.serverCert } },
+    transport: { tls: { ca: p.ca, servername: 'engine.hospital.example', rejectUnauthorized: true } },
+  });
+  await misnamed.queue.enqueue([oru()]);
+  const link = await waitFor(() => (misnamed.queue.status().link.startsWith('down: ') ? misnamed.queue.status().link : undefined), 'the name mismatch');
+  t.match(link, /ALTNAME|altnames|hostname/i, 'the link state names the mismatch');
+  t.equal(misnamed.listener.received.length, 0);
+});
