@@ -82,8 +82,11 @@ function tlsOptions(options: Hl7MllpOptions, destination: string): MllpTlsOption
   };
 }
 
-/** The patient as PID/PV1 name them: the encounter id (the crew enters no name or case number on the box). */
-function handoverEncounter(e: Encounter | undefined): HandoverEncounter | undefined {
+/**
+ * The patient as PID/PV1 name them: the encounter id and the sex the crew entered (the crew enters no name or case
+ * number on the box). The worked examples in docs/ are built through this, so they show what the daemon sends.
+ */
+export function handoverEncounter(e: Encounter | undefined): HandoverEncounter | undefined {
   if (!e) return undefined;
   return { id: e.id, ...(e.sex === 'male' || e.sex === 'female' ? { sex: e.sex } : {}) };
 }

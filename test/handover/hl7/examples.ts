@@ -1,8 +1,15 @@
 // The worked examples of docs/handover-hl7-examples.md, built by the builder itself: examples.test.ts checks that
-// the document shows exactly what the builder produces (a fixed clock and control-id tag make the output stable).
+// the document shows exactly what the builder produces (a fixed clock and control-id tag make the output stable). The
+// patient comes from an encounter as the crew opens it, through the same mapping the daemon uses (hl7-kind), so the
+// examples carry what the daemon sends: the encounter id and sex, no name or case number.
 import { ControlIds } from '../../../src/handover/hl7/control-id.js';
 import { Hl7Builder } from '../../../src/handover/hl7/index.js';
-import { alarm, lab, monitorCycle, numeric, options, T0 } from './records.js';
+import { handoverEncounter } from '../../../src/handover/hl7-kind.js';
+import type { Encounter } from '../../../src/encounter/encounter.js';
+import { alarm, ENCOUNTER, lab, monitorCycle, numeric, options, T0 } from './records.js';
+
+/** What `ambulink encounter open --sex female --height 165` leaves open. */
+const opened: Encounter = { id: ENCOUNTER, openedAt: '2026-11-25T09:55:00.000Z', openedBy: 'crew', sex: 'female', heightCm: 165 };
 
 export interface Examples {
   r01: string;
@@ -11,7 +18,7 @@ export interface Examples {
 }
 
 export function buildExamples(): Examples {
-  const b = new Hl7Builder(options(), new ControlIds('A1B2'));
+  const b = new Hl7Builder(options({ encounter: () => handoverEncounter(opened) }), new ControlIds('A1B2'));
   const cycle = [...monitorCycle(T0), numeric('mon', 'MDC_TEMP', 'MDC_DIM_DEGC', 37.9, T0, { unit: { ucum: 'Cel' } })];
   for (const r of cycle) b.onRecord(r, T0 + 40);
   const [r01] = b.tick(T0 + 2100);
