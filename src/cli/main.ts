@@ -282,7 +282,7 @@ encounter
   .option(...socketOption)
   .action(async (o) => exitWith(await (await import('./commands/encounter.js')).encounterShow(o)));
 
-const crew = program.command('crew').description("the crew's entries for the early-warning scores and the care timeline (recorded as events)");
+const crew = program.command('crew').description("the crew's entries for the early-warning scores, the care timeline and the handover (recorded as events)");
 const crewEntry = (name: string, action: string, arg: string, what: string, description: string) =>
   crew
     .command(name)
@@ -298,6 +298,11 @@ crewEntry('alert', 'pre-arrival-alert', '<type>', 'stemi, stroke or trauma', 'th
 crewEntry('milestone', 'milestone', '<name>', CREW_MILESTONES.join(', '), 'mark a care-timeline milestone by hand').option(
   '--at <time>',
   'when it happened (ISO-8601; default: now)',
+);
+crewEntry('eta', 'eta', '<eta>', 'minutes from now (e.g. 12) or an ISO-8601 time', 'the expected arrival at the hospital, for the handover document');
+crewEntry('mechanism', 'mechanism', '<text>', 'in words, quoted (e.g. "fall from 3 m, chest pain since 09:30")', 'the mechanism of injury or the complaint, for the handover document').option(
+  '--at <time>',
+  'the time of the incident or of onset (ISO-8601)',
 );
 
 program

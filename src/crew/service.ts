@@ -1,6 +1,6 @@
 // The crew's clinical entries as a daemon extension: over the control socket (`ambulink crew …`, method crew.enter)
 // and over the local broker (crew role only: …/crew/acvpu, …/crew/oxygen, …/crew/spo2-scale, …/crew/milestone,
-// …/crew/pre-arrival-alert, payload the plain word or a JSON object). Each accepted entry is an `event` record.
+// …/crew/pre-arrival-alert, …/crew/eta, …/crew/mechanism, payload the plain word or a JSON object). Each accepted entry is an `event` record.
 import type { CrewAction as BrokerCrewAction, LocalBroker } from '../broker/local-broker.js';
 import { isoMs } from '../core/clock.js';
 import { ControlMethodError } from '../control/server.js';

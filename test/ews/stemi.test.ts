@@ -92,6 +92,11 @@ t.test('STEMI: NEWS2 low throughout, shock index rising with one alert per rise,
   t.teardown(() => crew.endAsync(true));
   await crew.publishAsync('ambulink/v1/TEST-1/crew/pre-arrival-alert', 'STEMI', { qos: 1 });
   await crew.publishAsync('ambulink/v1/TEST-1/crew/acvpu', '{"level": "Q"}', { qos: 1 });
+  // For the handover document: the mechanism from the tablet, the ETA from the CLI.
+  await crew.publishAsync('ambulink/v1/TEST-1/crew/mechanism', '{"text": "chest pain at rest", "at": "' + new Date(Date.now() - 20 * 60_000).toISOString() + '"}', { qos: 1 });
+  const eta = await runCli(['crew', 'eta', '15'], { env });
+  t.equal(eta.code, 0, eta.stderr);
+  t.match(eta.stdout, /crew\.eta .* recorded at .* for encounter ENC-STEMI-1/);
 
   // The shock index climbs past 0.85 once the infarct has developed (HR ~100, systolic ~104).
   const high = await d.waitForRecord<ScoreRecord>((r) => r.kind === 'score' && r.score === 'shock-index' && (r.value ?? 0) >= 0.85, 'a shock index ≥ 0.85', 90_000);
@@ -120,6 +125,8 @@ t.test('STEMI: NEWS2 low throughout, shock index rising with one alert per rise,
   t.match(ecg, { origin: 'device', by: 'monitor', detail: { metric: 'MDC_ECG_ELEC_POTL_II' } });
   t.match(ecg.intervals.find((i) => i.name === 'contact-to-first-ecg'), { targetMs: 600_000, met: true });
   t.match(d.records.find((r) => r.kind === 'milestone' && r.milestone === 'pre-arrival-alert'), { origin: 'crew', by: 'crew:crew', preArrival: 'stemi' });
+  t.match(d.records.find((r) => r.kind === 'event' && r.event === 'crew.mechanism'), { encounter: 'ENC-STEMI-1', detail: { text: 'chest pain at rest', incidentAt: /^20/, by: 'crew:crew' } }, 'the mechanism over the broker');
+  t.match(d.records.find((r) => r.kind === 'event' && r.event === 'crew.eta'), { encounter: 'ENC-STEMI-1', detail: { eta: /^20/, by: /^cli:/ } }, 'the ETA from the CLI');
   t.equal(d.records.filter((r) => r.kind === 'milestone' && r.milestone === 'first-ecg').length, 1, 'first ECG once');
 
   const sent = await runCli(['crew', 'milestone', '12-lead-transmitted'], { env });

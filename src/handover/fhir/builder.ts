@@ -24,7 +24,7 @@ import { mdcTerm } from '../../schema/index.js';
 import type { HandoverBuilder, HandoverMessage } from '../destination.js';
 import { messageOf, transactionBundle } from './bundle.js';
 import { deviceRoleOf, pressureMemberOf, type PressureFamily } from './codes.js';
-import { findingOf, HandoverSummary, type SetpointApplied } from './summary.js';
+import { findingOf, HandoverSummary, type CrewNote, type SetpointApplied } from './summary.js';
 import { handoverDocument } from './document.js';
 import type { FhirOptions } from './options.js';
 import {
@@ -141,6 +141,13 @@ export class FhirBuilder implements HandoverBuilder {
     const encounterId = typeof record.detail?.encounter === 'string' ? record.detail.encounter : record.encounter;
     if (!encounterId) return [];
     this.encounterOf(encounterId);
+    const crew = crewNote(record);
+    if (crew) {
+      const summary = this.summaryOf(encounterId);
+      if (crew.kind === 'eta') summary.eta = crew.note;
+      else summary.mechanisms.push(crew.note);
+      return [];
+    }
     if (record.event === 'setpoint.state') {
       const applied = setpointApplied(record);
       if (applied) this.summaryOf(encounterId).setpoints.push(applied);
@@ -347,4 +354,18 @@ function setpointApplied(record: EventRecord): SetpointApplied | undefined {
     at: typeof d.at === 'string' ? d.at : record.observedAt,
     ...(d.source && typeof (d.source as { id?: unknown }).id === 'string' ? { by: (d.source as { id: string }).id } : {}),
   };
+}
+
+/** The crew's handover entries (crew.eta, crew.mechanism: already checked by the crew input) as the summary keeps them. */
+function crewNote(
+  record: EventRecord,
+): { kind: 'eta'; note: CrewNote<string> } | { kind: 'mechanism'; note: CrewNote<{ text: string; incidentAt?: string }> } | undefined {
+  const d = record.detail ?? {};
+  const by = typeof d.by === 'string' ? d.by : 'crew';
+  if (record.event === 'crew.eta' && typeof d.eta === 'string') return { kind: 'eta', note: { value: d.eta, by, enteredAt: record.observedAt } };
+  if (record.event === 'crew.mechanism' && typeof d.text === 'string') {
+    const value = { text: d.text, ...(typeof d.incidentAt === 'string' ? { incidentAt: d.incidentAt } : {}) };
+    return { kind: 'mechanism', note: { value, by, enteredAt: record.observedAt } };
+  }
+  return undefined;
 }

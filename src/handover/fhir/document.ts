@@ -70,7 +70,9 @@ export function handoverDocument(input: HandoverInput): Bundle {
       ]
     : [];
   const lastMilestone = summary.milestones[summary.milestones.length - 1];
+  const incidents = summary.mechanisms.flatMap((m) => (m.value.incidentAt ? [`Time of incident: ${m.value.incidentAt} (crew ${m.by})`] : []));
   const times = [
+    ...incidents,
     ...(patientData ? [`Encounter opened by ${patientData.openedBy}: ${patientData.openedAt}`] : []),
     ...summary.milestones.map((m) => `${m.milestone.replace(/-/g, ' ')}: ${m.at} (${m.origin} ${m.by})`),
     ...(lastMilestone?.intervals ?? []).flatMap((i) =>
@@ -78,7 +80,14 @@ export function handoverDocument(input: HandoverInput): Bundle {
     ),
     `Handover: ${at}`,
   ];
-  const complaint = summary.milestones.flatMap((m) => (m.preArrival ? [`Pre-arrival alert: ${m.preArrival.toUpperCase()} (${m.at}, ${m.by})`] : []));
+  const complaint = [
+    ...summary.mechanisms.map((m) => `${m.value.text} (crew ${m.by}, ${m.enteredAt})`),
+    ...summary.milestones.flatMap((m) => (m.preArrival ? [`Pre-arrival alert: ${m.preArrival.toUpperCase()} (${m.at}, ${m.by})`] : [])),
+  ];
+  const eta = [
+    ...(summary.eta ? [`ETA given by the crew: ${summary.eta.value} (crew ${summary.eta.by}, entered ${summary.eta.enteredAt})`] : []),
+    `Arrived at hospital: ${at}`,
+  ];
   const scores = [...summary.scores.values()].map((r) =>
     r.status === 'complete'
       ? `${r.score.toUpperCase()}: ${r.value}${r.band ? ` (${r.band})` : ''} at ${r.observedAt}`
@@ -100,7 +109,7 @@ export function handoverDocument(input: HandoverInput): Bundle {
     section(ATMIST_TITLES[3], [...summary.findings.values()]),
     section(ATMIST_TITLES[4], [...vitals.map((v) => observationLine(v.resource)), ...scores], vitals),
     section(ATMIST_TITLES[5], treatment, settings),
-    section(ATMIST_TITLES[6], [`Arrived at hospital: ${at}`]),
+    section(ATMIST_TITLES[6], eta),
     ...(vitals.length ? [section('Vital signs', vitals.map((v) => observationLine(v.resource)), vitals, IPS.vitals)] : []),
     ...(summary.labs.length ? [section('Results', summary.labs.map((l) => observationLine(l.resource)), summary.labs, IPS.results)] : []),
     ...(devices.length

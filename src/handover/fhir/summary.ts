@@ -1,6 +1,7 @@
 // What the handover document needs of an encounter, gathered as its records pass: the latest vital signs, the
 // ventilator's latest settings, every lab result, the devices, the setpoints applied, the care-timeline milestones,
-// the latest early-warning scores, and the findings (score alerts, high-priority physiological alarms).
+// the latest early-warning scores, the findings (score alerts, high-priority physiological alarms), and what the
+// crew entered for the handover (the ETA, the mechanism or complaint with the incident time).
 import type { Device, DeviceMetric, Observation } from 'fhir/r4.js';
 import type { AlarmRecord, AlertRecord, MilestoneRecord, ScoreRecord } from '../../schema/index.js';
 import type { Prepared } from './resources.js';
@@ -16,6 +17,13 @@ export interface SetpointApplied {
   readonly at: string;
   /** Who requested it (the signing clinician's id). */
   readonly by?: string;
+}
+
+/** A crew entry for the handover, with who entered it and when. */
+export interface CrewNote<T> {
+  readonly value: T;
+  readonly by: string;
+  readonly enteredAt: string;
 }
 
 export type ObservationRole = 'vital' | 'setting' | 'lab' | 'other';
@@ -40,6 +48,10 @@ export class HandoverSummary {
   readonly scores = new Map<string, ScoreRecord>();
   /** By alarm id (an alarm repeats while active) or by alert time. */
   readonly findings = new Map<string, string>();
+  /** The crew's latest ETA (a new one replaces it). */
+  eta: CrewNote<string> | undefined;
+  /** Every mechanism or complaint the crew entered, in order. */
+  readonly mechanisms: CrewNote<{ text: string; incidentAt?: string }>[] = [];
 
   /** Keeps the latest value per device and code of vital signs and settings, and every lab result. */
   note(role: ObservationRole, obs: Prepared<Observation>, device: string): void {

@@ -1,6 +1,7 @@
 // The fhir-r4 destination inside the daemon: an encounter opened over the control socket, monitor values through the
 // record gate, transaction Bundles delivered to the stand-in FHIR server (HTTP here; TLS is the transport test's), the
-// handover document when the crew closes the encounter, and `handover status` showing it all committed.
+// handover document when the crew closes the encounter (with the ETA and mechanism the crew entered through
+// `ambulink crew`'s control method), and `handover status` showing it all committed.
 import t from 'tap';
 import { callDaemon } from '../../../src/control/client.js';
 import type { HandoverReport } from '../../../src/handover/extension.js';
@@ -30,8 +31,16 @@ t.test('records → transaction Bundles and the handover document, committed by 
   t.equal(patient.gender, 'female', 'the patient from the open encounter');
   t.equal((server.all('Encounter')[0] as { status?: string }).status, 'in-progress');
 
+  const eta = (await callDaemon(daemon.socket, 'crew.enter', { action: 'eta', value: '12', user: 'medic' })) as EventRecord;
+  const incidentAt = new Date(t0 - 30 * 60_000).toISOString();
+  await callDaemon(daemon.socket, 'crew.enter', { action: 'mechanism', value: 'fall from a ladder, 3 m', at: incidentAt, user: 'medic' });
   await callDaemon(daemon.socket, 'encounter.close', {});
   await waitFor(() => server.all('Bundle').length === 1, 'the handover document');
+  const composition = (server.all('Bundle')[0] as { entry: Array<{ resource: { section?: Array<{ title: string; text: { div: string } }> } }> }).entry[0]!.resource;
+  const section = (title: string) => composition.section?.find((x) => x.title === title)?.text.div ?? '';
+  t.match(section('ETA'), `ETA given by the crew: ${String(eta.detail!.eta)} (crew cli:medic`, 'the ETA the crew entered');
+  t.match(section('Mechanism or complaint'), /fall from a ladder, 3 m \(crew cli:medic/);
+  t.match(section('Time of incident and times'), `Time of incident: ${incidentAt}`);
   t.equal((server.all('Encounter')[0] as { status?: string }).status, 'finished');
   const r = await waitFor(async () => {
     const x = await report();

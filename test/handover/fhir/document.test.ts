@@ -107,3 +107,27 @@ t.test('arrival milestone → document with the timeline, the complaint, finding
   t.notMatch(text(4), /NEWS2: 4/);
   t.same(b.onRecord(event('encounter.closed', arrived + 60_000, { encounter: ENCOUNTER.id }), arrived + 60_000), [], 'closing after arrival sends no second document');
 });
+
+t.test("the crew's ETA, mechanism and incident time in their ATMIST sections; the latest ETA counts", async (t) => {
+  const problems: FhirProblem[] = [];
+  const b = new FhirBuilder(
+    { cycleMs: 5000, waveforms: false, identifierSystem: 'urn:ambulink' },
+    { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => problems.push(p) },
+  );
+  for (const r of monitorCycle(T0)) b.onRecord(r, T0);
+  const incidentAt = new Date(T0 - 40 * 60_000).toISOString();
+  b.onRecord(event('crew.mechanism', T0 + 100, { text: 'Fall from 3 m <ladder>', incidentAt, by: 'crew:medic1' }), T0 + 100);
+  b.onRecord(event('crew.mechanism', T0 + 150, { text: 'chest pain since the fall', by: 'crew:medic1' }), T0 + 150);
+  b.onRecord(event('crew.eta', T0 + 200, { eta: '2026-11-25T10:20:00.000Z', by: 'crew:medic1' }), T0 + 200);
+  b.onRecord(event('crew.eta', T0 + 300, { eta: '2026-11-25T10:25:00.000Z', by: 'cli:driver' }), T0 + 300);
+  const out = b.onRecord(milestone('arrived-hospital', T0 + 3000, { origin: 'gps', by: 'fence-er' }), T0 + 3000);
+  t.same(problems, []);
+  const doc = JSON.parse(out.find((m) => m.type === 'document')!.body) as Bundle;
+  t.same(validateFhirBundle(doc).errors, [], 'the document validates');
+  const composition = doc.entry?.[0]?.resource as Composition;
+  const text = (i: number): string => composition.section?.[i]?.text?.div ?? '';
+  t.match(text(1), `Time of incident: ${incidentAt} (crew crew:medic1)`, 'the incident time first among the times');
+  t.match(text(2), /Fall from 3 m &lt;ladder&gt; \(crew crew:medic1, 2026-11-25T10:00:00.100Z\).*chest pain since the fall/, 'the mechanism, escaped, in order');
+  t.match(text(6), /ETA given by the crew: 2026-11-25T10:25:00.000Z \(crew cli:driver, entered 2026-11-25T10:00:00.300Z\).*Arrived at hospital: 2026-11-25T10:00:03.000Z/);
+  t.notMatch(text(6), /10:20:00/, 'an earlier ETA is replaced');
+});
