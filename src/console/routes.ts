@@ -16,9 +16,9 @@ import { clearedCookie, type Sessions } from './sessions.js';
 import { SharedAnswer } from './shared-answer.js';
 
 /** How long one status answer serves every console (each polls every 2 s). */
-const STATUS_SHARED_MS = 1000;
-/** Pending setpoints: each console polls every second; a decision makes the next answer fresh. */
-const PENDING_SHARED_MS = 500;
+const STATUS_SHARED_MS = 2000;
+/** Pending setpoints: each console polls every second (a new command shows within 2 s); a decision makes the next answer fresh. */
+const PENDING_SHARED_MS = 1000;
 
 export interface RouteDeps {
   vehicle: string;
