@@ -4,7 +4,6 @@
 // had a seq). Checked on the way, for every stream over all kills: each stored record has its own seq, and the seqs
 // run from 1 without a hole (or a loss record covers it); and a kill takes only the tail: no record handed over
 // before the last stored one is missing.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -13,6 +12,7 @@ import { parseEnvelope } from '../../src/outbox/envelope.js';
 import { Outbox } from '../../src/outbox/outbox.js';
 import type { LossRecord } from '../../src/schema/index.js';
 import { benchOutboxConfig, VEHICLE } from '../bench/pipeline.js';
+import { runAndKillAfterReady } from './kill-after-ready.js';
 
 const here = import.meta.url;
 const FEEDER = fileURLToPath(new URL(`./kill9-feeder${here.endsWith('.ts') ? '.ts' : '.js'}`, here));
@@ -52,24 +52,10 @@ export interface Kill9Window {
 
 /** Runs the feeder until `ms` after it is ready, then SIGKILL; the ids it handed over, in order. */
 async function feedAndKill(dir: string, rate: number | 'flood', ms: number): Promise<number[]> {
-  const child = spawn(process.execPath, [...process.execArgv, FEEDER, dir, String(rate)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const handed: number[] = [];
-  let buf = '';
-  let ready = false;
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const lines = buf.split('\n');
-    buf = lines.pop()!;
-    for (const line of lines) {
-      if (line === 'ready') {
-        ready = true;
-        setTimeout(() => child.kill('SIGKILL'), ms);
-      } else if (line.startsWith('h ')) handed.push(Number(line.slice(2)));
-    }
+  await runAndKillAfterReady('feeder', FEEDER, [dir, String(rate)], ms, (line) => {
+    if (line.startsWith('h ')) handed.push(Number(line.slice(2)));
   });
-  const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
-  if (!ready) throw new Error('the feeder never became ready');
-  if (signal !== 'SIGKILL') throw new Error(`the feeder ended with ${signal}, not SIGKILL`);
   return handed;
 }
 

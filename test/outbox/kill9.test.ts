@@ -3,12 +3,12 @@
 // broker is shown exactly these) is there. A record the kill took before its write never had a seq: its seq goes to
 // the next record, so nobody ever sees a seq that will neither arrive nor be announced. Then what a kill takes, counted
 // on a few kills (`npm run bench:kill9` counts many): the records handed to the outbox and not stored are only the tail.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { parseEnvelope } from '../../src/outbox/envelope.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { runAndKillAfterReady } from '../../scripts/lib/kill-after-ready.js';
 import { measureKill9Window } from '../../scripts/lib/kill9-window.js';
 import { makeOutbox } from './helpers.js';
 
@@ -17,29 +17,13 @@ const ALL = { maxRecords: 10_000, maxBytes: 16 << 20, backlog: true };
 
 /** Runs the writer until `ms` after it is ready, then SIGKILL; returns what it was told was stored: stream → seqs. */
 async function runAndKill(dir: string, ms: number): Promise<Map<string, number[]>> {
-  const child = spawn(process.execPath, [...process.execArgv, MAIN, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const stored = new Map<string, number[]>();
-  let buf = '';
-  let ready = false;
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const lines = buf.split('\n');
-    buf = lines.pop()!;
-    for (const line of lines) {
-      if (line === 'ready') {
-        ready = true;
-        setTimeout(() => child.kill('SIGKILL'), ms);
-        continue;
-      }
-      const [stream, seq] = line.split(' ');
-      const list = stored.get(stream!) ?? [];
-      list.push(Number(seq));
-      stored.set(stream!, list);
-    }
+  await runAndKillAfterReady('writer', MAIN, [dir], ms, (line) => {
+    const [stream, seq] = line.split(' ');
+    const list = stored.get(stream!) ?? [];
+    list.push(Number(seq));
+    stored.set(stream!, list);
   });
-  const exit = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, s) => resolve(s)));
-  if (!ready) throw new Error('the writer never became ready');
-  if (exit !== 'SIGKILL') throw new Error(`the writer ended with ${exit}, not SIGKILL`);
   return stored;
 }
 
