@@ -5,13 +5,18 @@
 // record costs one function call. The topic starts with `$`, so a tablet subscribed to `#` is not sent it as well.
 export const FEED_MS = 100;
 
+const OPEN = Buffer.from('{"items":[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
+
 export class BatchedFeed {
-  private parts: string[] = [];
+  /** The message's pieces as they will be sent: opening, records with commas between, closing (joined once). */
+  private parts: Buffer[] = [];
   private timer: NodeJS.Timeout | undefined;
   /** Whether anyone reads the feed now; nobody until a reader says how to tell (the console, when it starts). */
   private wanted: () => boolean = () => false;
 
-  constructor(private readonly send: (payload: string) => void) {}
+  constructor(private readonly send: (payload: Buffer) => void) {}
 
   readBy(wanted: () => boolean): void {
     this.wanted = wanted;
@@ -20,7 +25,8 @@ export class BatchedFeed {
   /** A record's JSON as published on its own topic. */
   add(json: string | Buffer): void {
     if (!this.wanted()) return;
-    this.parts.push(typeof json === 'string' ? json : json.toString());
+    // Buffers stay bytes: no decoding to a string and encoding the whole message again.
+    this.parts.push(this.parts.length === 0 ? OPEN : COMMA, typeof json === 'string' ? Buffer.from(json) : json);
     this.timer ??= setTimeout(() => this.flush(), FEED_MS);
   }
 
@@ -28,7 +34,8 @@ export class BatchedFeed {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.parts.length === 0) return;
-    const payload = `{"items":[${this.parts.join(',')}]}`;
+    this.parts.push(CLOSE);
+    const payload = Buffer.concat(this.parts);
     this.parts = [];
     this.send(payload);
   }

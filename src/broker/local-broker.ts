@@ -102,7 +102,7 @@ export class LocalBroker {
         done(new Error('not authorised to publish here'));
       },
       authorizeSubscribe: (client, sub, done) => {
-        if (sub.topic === '#' || sub.topic.startsWith(`${this.topics.root}/`) || sub.topic === this.topics.root || sub.topic === this.topics.consoleFeed) {
+        if (sub.topic === '#' || sub.topic.startsWith(`${this.topics.root}/`) || sub.topic === this.topics.root || sub.topic === this.topics.consoleFeed || sub.topic === this.topics.consoleState) {
           return done(null, sub);
         }
         this.log.warn({ client: client.id, topic: sub.topic }, 'local broker: subscription refused');

@@ -13,6 +13,9 @@ export interface SessionInfo {
   mqttPath: string;
   /** In the vehicle: the local broker's batched record feed, read instead of every record's own topic. */
   feedTopic?: string;
+  /** In the vehicle: where the daemon pushes its status and the pending setpoints (ConsoleStateMessage) while a
+   * console is connected, instead of each console polling the HTTP API. */
+  stateTopic?: string;
 }
 
 /** A remote setpoint command as the setpoint service reports it (`ambulink setpoint pending`). */
@@ -50,6 +53,12 @@ export interface ConsoleStatus {
   at: string;
   sections: Record<string, unknown>;
   devices: ConsoleDevice[];
+}
+
+/** What the daemon pushes on the console-state topic: every 2 s, and at once when the pending setpoints change. */
+export interface ConsoleStateMessage {
+  status: ConsoleStatus;
+  pending: PendingSetpoint[];
 }
 
 export interface DecisionAnswer {

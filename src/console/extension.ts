@@ -8,9 +8,11 @@ import type { AddressInfo } from 'node:net';
 import type { BatchedFeed } from '../broker/batched-feed.js';
 import type { LocalBroker, LoggedInUser } from '../broker/local-broker.js';
 import type { DaemonEnv, Extension } from '../daemon/context.js';
+import { ConsoleState } from './console-state.js';
 import { MqttWebSocket } from './mqtt-websocket.js';
 import { ConsoleRoutes } from './routes.js';
 import { Sessions } from './sessions.js';
+import { StatePush } from './state-push.js';
 import { StaticFiles } from './static-files.js';
 
 export interface ConsoleParts {
@@ -34,12 +36,18 @@ export class ConsoleExtension implements Extension {
   readonly name = 'console';
   private server: https.Server | undefined;
   private mqtt: MqttWebSocket<LoggedInUser> | undefined;
+  private push: StatePush | undefined;
   private boundPort = 0;
 
   constructor(
     private readonly env: DaemonEnv,
     private readonly parts: ConsoleParts,
   ) {}
+
+  /** Consoles connected now (their WebSockets). */
+  get liveClients(): number {
+    return this.mqtt?.clients ?? 0;
+  }
 
   /** The port actually bound (the config may say 0). */
   get port(): number {
@@ -56,7 +64,25 @@ export class ConsoleExtension implements Extension {
     if (files.problem) log.error({ problem: files.problem }, 'console: no page to serve');
     const sessions = new Sessions(settings.sessionMinutes * 60_000, clock);
     const consoleLog = log.child({ part: 'console' });
-    const routes = new ConsoleRoutes({ vehicle: config.vehicle.id, topics, broker: this.parts.broker, control, sessions, clock, log: consoleLog, setpoints: this.parts.setpoints });
+    const state = new ConsoleState(clock, control, this.parts.setpoints);
+    const push = new StatePush({
+      state,
+      wanted: () => mqtt.clients > 0,
+      publish: (payload) => this.parts.broker.publish(topics.consoleState, payload, { qos: 0 }),
+      onError: (err) => consoleLog.warn({ err: err.message }, 'console: state not pushed'),
+    });
+    const routes = new ConsoleRoutes({
+      vehicle: config.vehicle.id,
+      topics,
+      broker: this.parts.broker,
+      control,
+      state,
+      decided: () => void push.pushNow(),
+      sessions,
+      clock,
+      log: consoleLog,
+      setpoints: this.parts.setpoints,
+    });
     const server = https.createServer(tls, (req, res) => {
       const path = new URL(req.url ?? '/', 'https://x').pathname;
       void (async () => {
@@ -77,6 +103,8 @@ export class ConsoleExtension implements Extension {
     });
     this.server = server;
     this.mqtt = mqtt;
+    push.start();
+    this.push = push;
     this.boundPort = (server.address() as AddressInfo).port;
     this.env.statusSections.set('console', () => ({ url: `https://${settings.host}:${this.boundPort}/`, liveClients: mqtt.clients }));
     consoleLog.info({ host: settings.host, port: this.boundPort }, 'console listening');
@@ -85,6 +113,7 @@ export class ConsoleExtension implements Extension {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    this.push?.stop();
     this.mqtt?.close();
     if (!server) return;
     server.closeAllConnections();

@@ -7,24 +7,22 @@ import { ControlMethodError, type ControlServer } from '../control/server.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Topics } from '../core/topics.js';
-import type { StatusReport } from '../daemon/control-api.js';
-import type { ConsoleDevice, ConsoleStatus, DecisionAnswer, PendingSetpoint, SessionInfo } from './api-types.js';
+import type { DecisionAnswer, SessionInfo } from './api-types.js';
+import type { ConsoleState } from './console-state.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import { LoginThrottle } from './login-throttle.js';
 import { MQTT_PATH } from './mqtt-websocket.js';
 import { clearedCookie, type Sessions } from './sessions.js';
-import { SharedAnswer } from './shared-answer.js';
-
-/** How long one status answer serves every console (each polls every 2 s). */
-const STATUS_SHARED_MS = 2000;
-/** Pending setpoints: each console polls every second (a new command shows within 2 s); a decision makes the next answer fresh. */
-const PENDING_SHARED_MS = 1000;
 
 export interface RouteDeps {
   vehicle: string;
   topics: Topics;
   broker: LocalBroker;
   control: ControlServer;
+  /** The status and pending setpoints, shared with what is pushed to open consoles. */
+  state: ConsoleState;
+  /** Called after a crew decision (the open consoles are told at once). */
+  decided(): void;
   sessions: Sessions;
   clock: Clock;
   log: Logger;
@@ -34,13 +32,9 @@ export interface RouteDeps {
 
 export class ConsoleRoutes {
   private readonly throttle: LoginThrottle;
-  private readonly statusAnswer: SharedAnswer<ConsoleStatus>;
-  private readonly pendingAnswer: SharedAnswer<PendingSetpoint[]>;
 
   constructor(private readonly deps: RouteDeps) {
     this.throttle = new LoginThrottle(deps.clock);
-    this.statusAnswer = new SharedAnswer(deps.clock, STATUS_SHARED_MS, () => this.status());
-    this.pendingAnswer = new SharedAnswer(deps.clock, PENDING_SHARED_MS, () => this.pending());
   }
 
   /** Answers an /api/ request; false if the path is not one. */
@@ -69,8 +63,9 @@ export class ConsoleRoutes {
     const user = this.deps.sessions.fromCookie(req.headers.cookie);
     if (!user) throw new HttpError(401, 'log in first');
     if (path === '/api/session' && method === 'GET') return sendJson(res, 200, this.sessionInfo(user));
-    if (path === '/api/status' && method === 'GET') return sendJson(res, 200, await this.statusAnswer.get());
-    if (path === '/api/setpoints' && method === 'GET') return sendJson(res, 200, await this.pendingAnswer.get());
+    // Asked once by a page as it loads; afterwards the page reads what is pushed on the state topic.
+    if (path === '/api/status' && method === 'GET') return sendJson(res, 200, await this.deps.state.status());
+    if (path === '/api/setpoints' && method === 'GET') return sendJson(res, 200, await this.deps.state.pending());
     const decision = /^\/api\/setpoints\/(confirm|reject)$/.exec(path)?.[1] as 'confirm' | 'reject' | undefined;
     if (decision && method === 'POST') return sendJson(res, 200, await this.decide(req, user, decision));
     throw new HttpError(404, `no ${method} ${path}`);
@@ -96,16 +91,7 @@ export class ConsoleRoutes {
   }
 
   private sessionInfo(user: LoggedInUser): SessionInfo {
-    return { mode: 'vehicle', vehicle: this.deps.vehicle, username: user.username, role: user.role, topicRoot: this.deps.topics.root, mqttPath: MQTT_PATH, feedTopic: this.deps.topics.consoleFeed };
-  }
-
-  private async status(): Promise<ConsoleStatus> {
-    const [status, devices] = (await Promise.all([this.deps.control.call('status'), this.deps.control.call('devices')])) as [StatusReport, ConsoleDevice[]];
-    return { at: new Date(this.deps.clock.wallMs()).toISOString(), sections: status.sections, devices };
-  }
-
-  private async pending(): Promise<PendingSetpoint[]> {
-    return this.deps.setpoints ? ((await this.deps.control.call('setpoint.pending')) as PendingSetpoint[]) : [];
+    return { mode: 'vehicle', vehicle: this.deps.vehicle, username: user.username, role: user.role, topicRoot: this.deps.topics.root, mqttPath: MQTT_PATH, feedTopic: this.deps.topics.consoleFeed, stateTopic: this.deps.topics.consoleState };
   }
 
   private async decide(req: IncomingMessage, user: LoggedInUser, decision: 'confirm' | 'reject'): Promise<DecisionAnswer> {
@@ -114,7 +100,10 @@ export class ConsoleRoutes {
     if (!this.deps.setpoints) throw new HttpError(409, 'remote setpoints are not enabled on this vehicle');
     const body = await readJson(req);
     if (typeof body.commandId !== 'string' || !body.commandId) throw new HttpError(400, 'commandId is needed');
-    const answer = (await this.deps.control.call(`setpoint.${decision}`, { commandId: body.commandId, user: user.username, via: 'console' }).finally(() => this.pendingAnswer.forget())) as DecisionAnswer;
+    const answer = (await this.deps.control.call(`setpoint.${decision}`, { commandId: body.commandId, user: user.username, via: 'console' }).finally(() => {
+      this.deps.state.pendingChanged();
+      this.deps.decided();
+    })) as DecisionAnswer;
     this.deps.log.info({ username: user.username, commandId: body.commandId, decision }, 'console: setpoint decision');
     return answer;
   }

@@ -22,6 +22,8 @@ export interface Topics {
   readonly auditCheckpoint: string;
   /** Local broker only: every record of the last tenth of a second in one message, for the crew console. */
   readonly consoleFeed: string;
+  /** The gateway's status and pending setpoints, pushed to the crew console while one is connected. */
+  readonly consoleState: string;
   /** Where a record goes. */
   forRecord(record: CanonicalRecord): string;
 }
@@ -39,6 +41,7 @@ export function topicsFor(vehicle: string): Topics {
     setpointResult: (device) => `${root}/cmd/${device}/setpoint/result`,
     auditCheckpoint: `${root}/audit/checkpoint`,
     consoleFeed: `$ambulink/v1/${vehicle}/console-feed`,
+    consoleState: `$ambulink/v1/${vehicle}/console-state`,
     forRecord: (r) =>
       r.kind === 'alarm' ? `${root}/alarm/${r.device}` : r.kind === 'loss' ? `${root}/loss` : `${root}/data/${r.device}/${r.kind}`,
   };

@@ -33,8 +33,10 @@ export class LocalPublisher implements Extension {
   /** A record the outbox has stored (its JSON, with seq): the outbox calls this. */
   readonly publishStored = (record: StoredRecord): void => {
     // Waveforms are high-rate and superseded at once: QoS 0. Everything else QoS 1 for subscribers that ask for it.
-    this.broker.publish(record.topic, record.payload, { qos: record.cls === 'waveform' ? 0 : 1 });
-    this.feed.add(record.payload);
+    // Encoded once, for the broker and the console's feed.
+    const bytes = Buffer.from(record.payload);
+    this.broker.publish(record.topic, bytes, { qos: record.cls === 'waveform' ? 0 : 1 });
+    this.feed.add(bytes);
   };
 
   async stop(): Promise<void> {
@@ -47,9 +49,9 @@ export class LocalPublisher implements Extension {
 
   private publish(record: CanonicalRecord): void {
     // Waveforms are high-rate and superseded at once: QoS 0. Everything else QoS 1 for subscribers that ask for it.
-    const json = JSON.stringify(record);
-    this.broker.publish(this.env.topics.forRecord(record), json, { qos: record.kind === 'waveform' ? 0 : 1 });
-    this.feed.add(json);
+    const bytes = Buffer.from(JSON.stringify(record));
+    this.broker.publish(this.env.topics.forRecord(record), bytes, { qos: record.kind === 'waveform' ? 0 : 1 });
+    this.feed.add(bytes);
   }
 
   private publishStatus(state: 'online' | 'offline'): void {

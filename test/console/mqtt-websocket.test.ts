@@ -6,6 +6,7 @@ import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import t, { type Test } from 'tap';
 import { WebSocket } from 'ws';
+import type { ConsoleStateMessage } from '../../src/console/api-types.js';
 import { consoleSections, PASSWORDS } from '../helpers/console.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { monitorCycle } from '../handover/hl7/records.js';
@@ -144,4 +145,34 @@ t.test("the console's batched feed: every record of a tenth of a second in one m
   t.equal(tabletTopics.filter((x) => x === topics.consoleFeed).length, 0, "a tablet's # does not get the feed");
   const dataTopics = new Set(cycle.map((r) => topics.forRecord(r)));
   t.equal(tabletTopics.filter((x) => dataTopics.has(x)).length, 2 * cycle.length, 'the tablet got each record once per cycle, on its own topic');
+});
+
+t.test("the daemon's state pushed to open consoles: status and pending setpoints every 2 s, nothing while none is open", async (t) => {
+  const d = await vehicle(t);
+  const topics = d.controller.env.topics;
+  // A tablet on the TCP listener subscribed to the state topic itself: it sees pushes only while a console is open.
+  const tablet = await mqtt.connectAsync(`mqtt://127.0.0.1:${d.controller.local!.broker.port}`, { username: 'tablet', password: PASSWORDS.tablet, protocolVersion: 4, reconnectPeriod: 0 });
+  t.teardown(() => tablet.endAsync());
+  let atTablet = 0;
+  tablet.on('message', (topic) => (topic === topics.consoleState ? atTablet++ : undefined));
+  await tablet.subscribeAsync(topics.consoleState);
+  await new Promise((r) => setTimeout(r, 2500));
+  t.equal(atTablet, 0, 'no console open: nothing pushed');
+
+  const console = await connect(d, (await login(d, 'crew', PASSWORDS.crew)).cookie!, 'crew');
+  const pushed: ConsoleStateMessage[] = [];
+  console.on('message', (topic, payload) => (topic === topics.consoleState ? pushed.push(JSON.parse(payload.toString()) as ConsoleStateMessage) : undefined));
+  await console.subscribeAsync(topics.consoleState);
+  await waitFor(() => pushed.length >= 2, 'two pushes', 15_000);
+  const first = pushed[0]!;
+  t.ok(Array.isArray(first.pending), 'the pending setpoints');
+  t.same(first.status.devices.map((x) => x.id), d.controller.env.config.devices.filter((x) => x.enabled).map((x) => x.id), "the devices, as `ambulink devices` lists them");
+  t.ok('outbox' in first.status.sections || 'uplink' in first.status.sections || Object.keys(first.status.sections).length > 0, 'the status sections');
+  t.ok(Date.parse(pushed[1]!.status.at) > Date.parse(first.status.at), 'a fresh status each time');
+
+  await console.endAsync();
+  await waitFor(() => d.controller.console!.liveClients === 0, 'the console gone', 10_000);
+  const after = atTablet;
+  await new Promise((r) => setTimeout(r, 2500));
+  t.equal(atTablet, after, 'the console closed: pushing stops');
 });

@@ -1,5 +1,5 @@
 // The gateway itself: devices and their link state, the outbox and the uplink (queued, oldest, link, last ACK), and
-// video. In the vehicle the figures come from the daemon (/api/status); in the hospital view from the retained status
+// video. In the vehicle the figures come from the daemon (/api/status, then its pushed state); in the hospital view from the retained status
 // message the uplink publishes (the same sections).
 import type { ConsoleDevice } from '../api-types.js';
 import { age, bytes, clock } from './format.js';

@@ -17,7 +17,7 @@ import type {
   SettingRecord,
   WaveformRecord,
 } from '../../schema/records.js';
-import type { SessionInfo } from '../api-types.js';
+import type { ConsoleStateMessage, SessionInfo } from '../api-types.js';
 
 /** Seconds of waveform a ring holds (what one canvas shows). */
 export const WAVE_SECONDS = 6;
@@ -85,6 +85,10 @@ export class LiveStore {
   location: LocationRecord | undefined;
   /** The retained gateway status message (on the hospital broker it carries outbox and uplink figures). */
   status: Record<string, unknown> | undefined;
+  /** In the vehicle: the daemon's status and pending setpoints as last pushed (undefined until the first push). */
+  daemon: ConsoleStateMessage | undefined;
+  /** Browser time when it arrived. */
+  daemonAt = 0;
   connection: Connection = 'connecting';
   lastMessageAt = 0;
   private client: mqtt.MqttClient | undefined;
@@ -105,10 +109,11 @@ export class LiveStore {
     this.client = client;
     client.on('connect', () => {
       this.connection = 'live';
-      // In the vehicle, the batched feed (every record of a tenth of a second in one message) and the status; in the
-      // hospital view, the vehicle's topics, where the uplink's envelopes arrive.
-      const feed = this.session.feedTopic;
-      client.subscribe(feed ? [feed, `${this.session.topicRoot}/status`] : [`${this.session.topicRoot}/#`], { qos: 0 });
+      // In the vehicle, the batched feed (every record of a tenth of a second in one message), the status and the
+      // daemon's pushed state; in the hospital view, the vehicle's topics, where the uplink's envelopes arrive.
+      const { feedTopic, stateTopic, topicRoot } = this.session;
+      const topics = feedTopic ? [feedTopic, `${topicRoot}/status`, ...(stateTopic ? [stateTopic] : [])] : [`${topicRoot}/#`];
+      client.subscribe(topics, { qos: 0 });
       this.changed();
     });
     client.on('close', () => {
@@ -144,6 +149,11 @@ export class LiveStore {
     }
     if (topic === `${this.session.topicRoot}/status`) {
       this.status = message as Record<string, unknown>;
+      return this.changed();
+    }
+    if (topic === this.session.stateTopic) {
+      this.daemon = message as ConsoleStateMessage;
+      this.daemonAt = now;
       return this.changed();
     }
     const m = message as { kind?: unknown; items?: unknown };

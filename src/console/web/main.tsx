@@ -3,7 +3,7 @@
 // page asks no daemon API, reads only MQTT, and shows no button.
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { PendingSetpoint, SessionInfo } from '../api-types.js';
+import type { ConsoleStatus, PendingSetpoint, SessionInfo } from '../api-types.js';
 import { Alarms } from './alarms.js';
 import { api } from './api.js';
 import { CarePanels, Labs } from './care-panels.js';
@@ -27,30 +27,35 @@ function useTick(store: LiveStore): number {
   return now;
 }
 
-/** Polls the daemon (vehicle view only): status every 2 s, pending setpoints every second. */
-function useDaemon(session: SessionInfo) {
-  const [figures, setFigures] = useState<GatewayFigures>();
-  const [pending, setPending] = useState<PendingSetpoint[]>([]);
+/** One answer about the daemon, with the browser time it arrived. */
+interface Arrived<T> {
+  value: T;
+  at: number;
+}
+
+const newer = <T,>(a: Arrived<T> | undefined, b: Arrived<T> | undefined) => (a && (!b || a.at >= b.at) ? a : b);
+
+/** The daemon's status and pending setpoints (vehicle view only): asked over HTTP as the page loads (and the pending
+ * ones after a decision), otherwise as the daemon pushes them on the state topic (every 2 s, at once on a change), so
+ * an open console polls nothing. Whichever arrived last is shown. */
+function useDaemon(session: SessionInfo, store: LiveStore) {
+  const [asked, setAsked] = useState<{ status?: Arrived<ConsoleStatus>; pending?: Arrived<PendingSetpoint[]> }>({});
+  const askPending = () => api.pending().then((p) => setAsked((a) => ({ ...a, pending: { value: p, at: Date.now() } })), () => undefined);
   useEffect(() => {
     if (session.mode !== 'vehicle') return;
     let stopped = false;
-    const status = () =>
-      api.status().then(
-        (s) => !stopped && setFigures({ sections: s.sections, devices: s.devices, skewMs: Date.now() - Date.parse(s.at) }),
-        () => undefined,
-      );
-    const setpoints = () => api.pending().then((p) => !stopped && setPending(p), () => undefined);
-    void status();
-    void setpoints();
-    const a = setInterval(status, 2000);
-    const b = setInterval(setpoints, 1000);
+    void api.status().then((s) => !stopped && setAsked((a) => ({ ...a, status: { value: s, at: Date.now() } })), () => undefined);
+    void api.pending().then((p) => !stopped && setAsked((a) => ({ ...a, pending: { value: p, at: Date.now() } })), () => undefined);
     return () => {
       stopped = true;
-      clearInterval(a);
-      clearInterval(b);
     };
   }, [session]);
-  return { figures, pending, refreshPending: () => api.pending().then(setPending, () => undefined) };
+  const pushed = store.daemon;
+  const status = newer(pushed && { value: pushed.status, at: store.daemonAt }, asked.status);
+  const pending = newer(pushed && { value: pushed.pending, at: store.daemonAt }, asked.pending);
+  // The daemon's clock against the browser's, as of the moment the status arrived (for the setpoint countdown).
+  const figures: GatewayFigures | undefined = status && { sections: status.value.sections, devices: status.value.devices, skewMs: status.at - Date.parse(status.value.at) };
+  return { figures, pending: pending?.value ?? [], refreshPending: askPending };
 }
 
 function Console({ session, onLogout }: { session: SessionInfo; onLogout: () => void }) {
@@ -60,7 +65,7 @@ function Console({ session, onLogout }: { session: SessionInfo; onLogout: () => 
     return () => store.close();
   }, [store]);
   const now = useTick(store);
-  const { figures, pending, refreshPending } = useDaemon(session);
+  const { figures, pending, refreshPending } = useDaemon(session, store);
   // The hospital has no daemon to ask: the retained status message carries the same sections.
   const sections = figures?.sections ?? (store.status as Record<string, unknown> | undefined);
   const names = new Map((figures?.devices ?? []).map((d) => [d.id, `${d.id} · ${d.driver}`]));

@@ -1,0 +1,47 @@
+// What a console shows of the daemon itself: the gateway's status (the sections of `ambulink status` and the devices)
+// and the pending remote setpoints. One answer serves every console that asks within a short time (the HTTP API on a
+// page load, the pushed state while consoles are open), so two consoles never make the daemon compute it twice.
+import type { ControlServer } from '../control/server.js';
+import type { Clock } from '../core/clock.js';
+import type { StatusReport } from '../daemon/control-api.js';
+import type { ConsoleDevice, ConsoleStatus, PendingSetpoint } from './api-types.js';
+import { SharedAnswer } from './shared-answer.js';
+
+/** How long one status answer serves: less than the push period (2 s), so that each push is fresh even when its
+ * timer fires a little early, while page loads close together share one. */
+const STATUS_SHARED_MS = 1500;
+/** Pending setpoints are looked at every second (the same margin); a decision makes the next answer fresh. */
+const PENDING_SHARED_MS = 750;
+
+export class ConsoleState {
+  private readonly statusAnswer: SharedAnswer<ConsoleStatus>;
+  private readonly pendingAnswer: SharedAnswer<PendingSetpoint[]>;
+
+  constructor(
+    clock: Clock,
+    private readonly control: ControlServer,
+    /** Whether the setpoint service runs (its control methods exist). */
+    private readonly setpoints: boolean,
+  ) {
+    this.statusAnswer = new SharedAnswer(clock, STATUS_SHARED_MS, async () => {
+      const [status, devices] = (await Promise.all([control.call('status'), control.call('devices')])) as [StatusReport, ConsoleDevice[]];
+      return { at: new Date(clock.wallMs()).toISOString(), sections: status.sections, devices };
+    });
+    this.pendingAnswer = new SharedAnswer(clock, PENDING_SHARED_MS, async () =>
+      this.setpoints ? ((await this.control.call('setpoint.pending')) as PendingSetpoint[]) : [],
+    );
+  }
+
+  status(): Promise<ConsoleStatus> {
+    return this.statusAnswer.get();
+  }
+
+  pending(): Promise<PendingSetpoint[]> {
+    return this.pendingAnswer.get();
+  }
+
+  /** After a crew decision: the next answer is computed afresh. */
+  pendingChanged(): void {
+    this.pendingAnswer.forget();
+  }
+}
