@@ -43,12 +43,8 @@ function useDaemon(session: SessionInfo, store: LiveStore) {
   const askPending = () => api.pending().then((p) => setAsked((a) => ({ ...a, pending: { value: p, at: Date.now() } })), () => undefined);
   useEffect(() => {
     if (session.mode !== 'vehicle') return;
-    let stopped = false;
-    void api.status().then((s) => !stopped && setAsked((a) => ({ ...a, status: { value: s, at: Date.now() } })), () => undefined);
-    void api.pending().then((p) => !stopped && setAsked((a) => ({ ...a, pending: { value: p, at: Date.now() } })), () => undefined);
-    return () => {
-      stopped = true;
-    };
+    void api.status().then((s) => setAsked((a) => ({ ...a, status: { value: s, at: Date.now() } })), () => undefined);
+    void askPending();
   }, [session]);
   const pushed = store.daemon;
   const status = newer(pushed && { value: pushed.status, at: store.daemonAt }, asked.status);
