@@ -99,7 +99,8 @@ export class MllpTransport implements HandoverTransport {
 
   async send(message: HandoverMessage, signal: AbortSignal): Promise<DeliveryOutcome> {
     const socket = await this.connectedSocket(signal);
-    if (!socket) return { kind: 'retry', reason: 'stopping', linkFailure: true };
+    // Checked again after the wait: an 'abort' listener added to a signal already aborted is never called.
+    if (!socket || signal.aborted) return { kind: 'retry', reason: 'stopping', linkFailure: true };
     return new Promise<DeliveryOutcome>((resolve) => {
       const timer = setTimeout(() => {
         this.consecutiveTimeouts++;
@@ -125,6 +126,7 @@ export class MllpTransport implements HandoverTransport {
 
   /** The open connection, once there is one; undefined when stopping. */
   private connectedSocket(signal: AbortSignal): Promise<net.Socket | undefined> {
+    if (signal.aborted || !this.running) return Promise.resolve(undefined);
     if (this.connected && this.socket) return Promise.resolve(this.socket);
     return new Promise((resolve) => {
       const done = () => {

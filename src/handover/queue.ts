@@ -178,6 +178,7 @@ export class DestinationQueue {
         continue;
       }
       const entry = await this.head();
+      if (!this.running) break; // a stop while the head was read from disk: nothing is sent
       if (!entry) {
         await this.idle();
         continue;
