@@ -1,5 +1,5 @@
 // The HL7 handover's delivery, end to end in one process: canonical records → the HL7 builder → the durable queue
-// (LevelDB) → MLLP → a node-hl7-server listener on loopback → ACK → deleted.
+// (LevelDB) → MLLP → the stand-in listener on loopback → ACK → deleted.
 // - live: ORU^R01 at a fixed rate (default 1,000/s for 30 s); ACK latency = from the transport writing a message to
 //   the matching ACK (one in flight, so this is the round trip an interface engine sees), and queue latency = from
 //   enqueue to commit. Target: p99 ACK ≤ 50 ms.

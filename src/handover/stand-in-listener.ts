@@ -1,16 +1,18 @@
-// A stand-in for the hospital's interface engine: an HL7 v2 MLLP listener (node-hl7-server) that answers each message
-// through a handler (default: AA). Used by `ambulink demo`, by the tests and by the bench; the real hospital runs
+// A stand-in for the hospital's interface engine: an HL7 v2 MLLP listener that answers each message through a handler
+// (default: AA). Used by `ambulink demo`, by the tests and by the bench; the real hospital runs
 // Mirth Connect, Rhapsody, Cloverleaf or the like.
 //
-// node-hl7-server 2.5.0 keeps one receive buffer per connection and never empties it: the n-th message on a connection
-// is parsed together with the n−1 before it, as a batch, and the handler is called for all of them again (so one
-// connection's k messages cost k²/2 parses and draw k²/2 ACKs). Its connection handler is therefore replaced by one
-// that cuts the stream into frames (the same MllpFrames the transport uses) and hands each message once to the handler,
-// with the server's own SendResponse (which builds the ACK). Batches (BHS/FHS) are not accepted
-// here: the gateway sends single messages.
-import type net from 'node:net';
+// The listening is this file's own (net or tls server) and node-hl7-server builds the ACK (SendResponse). Its Inbound
+// is not used, for two reasons. It listens on every interface whatever bindAddress says (2.5.0 passes `hostname` to
+// net.Server.listen, which reads `host`), so the demo's engine would be open to the vehicle LAN. And it keeps one
+// receive buffer per connection that it never empties: the n-th message on a connection is parsed together with the
+// n−1 before it, and the handler called for all of them again (k messages cost k²/2 parses and draw k²/2 ACKs). Here
+// the stream is cut into frames (the same MllpFrames the transport uses) and each message handed once to the handler.
+// Batches (BHS/FHS) are not accepted: the gateway sends single messages.
+import net from 'node:net';
+import tls from 'node:tls';
 import { MLLPCodec, Message } from 'node-hl7-client';
-import { SendResponse, Server, type Inbound } from 'node-hl7-server';
+import { SendResponse } from 'node-hl7-server';
 import { MllpFrames } from './mllp-frames.js';
 
 /** Original mode (AA/AE/AR) and enhanced mode (CA/CE/CR, the commit-level answers); SendResponse writes it to MSA-1. */
@@ -37,13 +39,6 @@ export interface StandInListenerOptions {
 type ServerMessage = ConstructorParameters<typeof SendResponse>[1];
 const asServerMessage = (message: Message) => message as unknown as ServerMessage;
 
-/** The parts of node-hl7-server's Inbound this file reaches into (private in its types, see above). */
-interface InboundInternals {
-  _socket: net.Server;
-  _sockets: net.Socket[];
-  _onTcpClientConnected: (socket: net.Socket) => void;
-}
-
 export const answerAA: ListenerHandler = (_message, res) => res.sendResponse('AA');
 
 /**
@@ -55,7 +50,8 @@ export function respond(res: SendResponse, code: AckCode): Promise<void> {
 }
 
 export class StandInListener {
-  private inbound: Inbound | undefined;
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
   /** Every message received, in arrival order (resends included). */
   readonly received: Message[] = [];
   handler: ListenerHandler;
@@ -65,7 +61,7 @@ export class StandInListener {
   }
 
   get port(): number {
-    const address = this.inbound && (this.inbound as unknown as InboundInternals)._socket.address();
+    const address = this.server?.address();
     return address && typeof address === 'object' ? address.port : 0;
   }
 
@@ -75,36 +71,38 @@ export class StandInListener {
   }
 
   async start(): Promise<void> {
-    const { host = '127.0.0.1', port = 0, tls } = this.options;
-    const server = new Server({ bindAddress: host, ...(tls ? { tls: { ...tls, requestCert: tls.requestCert ?? false } } : {}) });
-    const inbound = server.createInbound({ port, name: 'ambulinkStandIn' }, () => undefined);
-    const internals = inbound as unknown as InboundInternals;
-    internals._onTcpClientConnected = (socket) => this.serve(socket, internals);
+    const { host = '127.0.0.1', port = 0, tls: t } = this.options;
+    const serve = (socket: net.Socket) => this.serve(socket);
+    // A TLS client refused in the handshake (no certificate, a wrong one) never becomes a connection here: the
+    // server ends that socket itself ('tlsClientError').
+    const server = t ? tls.createServer({ key: t.key, cert: t.cert, ca: t.ca, requestCert: t.requestCert ?? false }, serve) : net.createServer(serve);
     await new Promise<void>((resolve, reject) => {
-      inbound.once('listen', () => resolve());
-      inbound.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`HL7 listener cannot listen on ${host}:${port} (${err.code ?? err.message})`)));
+      server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`HL7 listener cannot listen on ${host}:${port} (${err.code ?? err.message})`)));
+      server.listen({ host, port }, () => resolve());
     });
-    this.inbound = inbound;
+    this.server = server;
   }
 
   async stop(): Promise<void> {
-    const inbound = this.inbound;
-    this.inbound = undefined;
-    if (!inbound) return;
-    const server = (inbound as unknown as InboundInternals)._socket;
-    const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
-    await inbound.close();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.dropSockets();
     await closed;
   }
 
   /** Drops every open connection (the listener keeps listening). */
   dropConnections(): void {
-    if (!this.inbound) return;
-    for (const socket of [...(this.inbound as unknown as InboundInternals)._sockets]) socket.destroy();
+    if (this.server) this.dropSockets();
   }
 
-  private serve(socket: net.Socket, internals: InboundInternals): void {
-    internals._sockets.push(socket);
+  private dropSockets(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  private serve(socket: net.Socket): void {
+    this.sockets.add(socket);
     socket.setNoDelay(true);
     const frames = new MllpFrames(new MLLPCodec());
     socket.on('data', (chunk: Buffer) => {
@@ -121,10 +119,7 @@ export class StandInListener {
       }
     });
     socket.on('error', () => socket.destroy());
-    socket.once('close', () => {
-      const i = internals._sockets.indexOf(socket);
-      if (i >= 0) internals._sockets.splice(i, 1);
-    });
+    socket.once('close', () => this.sockets.delete(socket));
   }
 }
 

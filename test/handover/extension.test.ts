@@ -1,5 +1,5 @@
 // The handover inside the daemon: records from the bus become HL7 messages (the real builder), queued and delivered
-// to a real node-hl7-server listener; status, release and dead letters over the control socket; a refused message
+// to the stand-in MLLP listener; status, release and dead letters over the control socket; a refused message
 // announced as a gateway event.
 import t from 'tap';
 import { callDaemon } from '../../src/control/client.js';

@@ -1,6 +1,7 @@
-// The durable queue and the MLLP transport against a real node-hl7-server listener: what the queue does with each
+// The durable queue and the MLLP transport against a real MLLP listener (the stand-in engine): what the queue does with each
 // answer an interface engine can give (AA, AE, AR, an ACK for another message, a late ACK, no ACK, a dropped socket,
 // a listener that goes away and comes back).
+import net from 'node:net';
 import t from 'tap';
 import { answerFor, respond } from '../../src/handover/stand-in-listener.js';
 import { waitFor } from '../helpers/wait.js';
@@ -219,4 +220,19 @@ t.test('the listener goes away and comes back on the same port: reconnects and d
   await waitFor(drained(rig), 'backlog drained', 30_000);
   t.same(again.receivedIds, backlog.map((m) => m.id), 'in order, each once');
   t.equal(rig.queue.status().parked, null);
+});
+
+t.test('the stand-in engine listens only where it is told (node-hl7-server alone would listen on every interface)', async (t) => {
+  const rig = await startRig(t, { listener: { host: '127.0.0.1' } });
+  const reach = (host: string) =>
+    new Promise<string>((resolve) => {
+      const socket = net.connect({ host, port: rig.listener.port }, () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    });
+  t.equal(await reach('127.0.0.1'), 'connected');
+  // 127.0.0.2 is loopback too (all of 127/8 is), but not the address bound: a listener on every interface accepts it.
+  t.equal(await reach('127.0.0.2'), 'ECONNREFUSED', 'another address of this machine is refused');
 });

@@ -1,4 +1,4 @@
-// MLLP over TLS and mutual TLS to a node-hl7-server listener with certificates made for the test (openssl): the
+// MLLP over TLS and mutual TLS to the stand-in listener with certificates made for the test (openssl): the
 // engine's certificate is verified, a client without a certificate is refused, and the link state says why.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// A destination queue with the MLLP transport, delivering to a real node-hl7-server listener on loopback, on a fresh
+// A destination queue with the MLLP transport, delivering to the stand-in MLLP listener on loopback, on a fresh
 // LevelDB in a temporary directory; everything stopped when the test ends. Short timeouts: the tests wait for
 // conditions, never for fixed times.
 import { join } from 'node:path';
