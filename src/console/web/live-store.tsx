@@ -26,8 +26,6 @@ export class WaveRing {
   readonly values: Float32Array;
   /** Samples written so far (the ring position is written % length). */
   written = 0;
-  /** Bumped on every append, so a canvas knows whether to draw. */
-  version = 0;
   lastAt = 0;
 
   constructor(
@@ -42,7 +40,6 @@ export class WaveRing {
   append(r: WaveformRecord, now: number): void {
     const { factor, offset } = r.scale;
     for (const s of r.samples) this.values[this.written++ % this.values.length] = s * factor + offset;
-    this.version++;
     this.lastAt = now;
   }
 }

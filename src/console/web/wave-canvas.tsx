@@ -1,6 +1,8 @@
-// One waveform on a canvas, redrawn on animation frames when new samples have arrived: newest at the right edge,
-// the last few seconds across, scaled to what the ring holds. Drawing never goes through Preact's rendering.
+// One waveform on a canvas, redrawn on animation frames: the last few seconds across, scaled to what is shown, the
+// newest sample drawn at the right edge. Samples are revealed at the wave's own rate a feed batch behind their arrival
+// (playout.ts), so the wave scrolls evenly rather than jumping a batch at a time. Drawing never goes through Preact.
 import { useEffect, useRef } from 'preact/hooks';
+import { playoutPosition } from '../playout.js';
 import type { WaveRing } from './live-store.js';
 
 /** Monitor colours by what the wave is: ECG green, pleth cyan, CO2 yellow, airway pressure and flow white. */
@@ -13,7 +15,8 @@ export function waveColour(ref: string): string {
   return '#b0bec5';
 }
 
-function paint(canvas: HTMLCanvasElement, ring: WaveRing, colour: string): void {
+/** Draws the ring's samples up to `end` (≤ ring.written; those after it are not shown yet). */
+function paint(canvas: HTMLCanvasElement, ring: WaveRing, colour: string, end: number): void {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.max(1, Math.round(canvas.clientWidth * dpr));
   const h = Math.max(1, Math.round(canvas.clientHeight * dpr));
@@ -25,12 +28,13 @@ function paint(canvas: HTMLCanvasElement, ring: WaveRing, colour: string): void 
   if (!ctx) return;
   ctx.clearRect(0, 0, w, h);
   const n = ring.values.length;
-  const count = Math.min(ring.written, n);
+  // The slots of samples not shown yet hold them, no longer the oldest ones: those are not drawn.
+  const count = Math.min(end, n - (ring.written - end));
   if (count < 2) return;
-  const start = ring.written - count;
+  const start = end - count;
   let min = Infinity;
   let max = -Infinity;
-  for (let i = start; i < ring.written; i++) {
+  for (let i = start; i < end; i++) {
     const v = ring.values[i % n]!;
     if (v < min) min = v;
     if (v > max) max = v;
@@ -59,13 +63,18 @@ export function WaveCanvas({ ring }: { ring: WaveRing }) {
     const canvas = ref.current;
     if (!canvas) return;
     const colour = waveColour(ring.ref);
-    let drawn = -1;
+    let shown: number | undefined;
+    let drawnEnd = -1;
+    let last = performance.now();
     let frame = 0;
-    const draw = () => {
+    const draw = (now: number) => {
       frame = requestAnimationFrame(draw);
-      if (ring.version === drawn) return;
-      drawn = ring.version;
-      paint(canvas, ring, colour);
+      shown = playoutPosition(shown, ring.written, ring.rate, now - last);
+      last = now;
+      const end = Math.floor(shown);
+      if (end === drawnEnd) return;
+      drawnEnd = end;
+      paint(canvas, ring, colour, end);
     };
     frame = requestAnimationFrame(draw);
     return () => cancelAnimationFrame(frame);
