@@ -2,9 +2,10 @@
 // arrive, a wave would jump forward a batch at a time. Instead each wave is revealed at its own sample rate, one batch
 // behind what has arrived, so it scrolls evenly; a wave that falls far behind (a hidden tab, a stall and a burst)
 // jumps to one batch behind. Used by the page (wave-canvas.tsx); a pure function, so that it can be tested alone.
+import { FEED_MS } from '../broker/feed-period.js';
 
 /** How far behind the newest sample the drawing runs: one feed batch and a margin for its jitter. */
-export const PLAYOUT_LAG_S = 0.35;
+export const PLAYOUT_LAG_S = FEED_MS / 1000 + 0.1;
 /** Further behind than this, the drawing jumps forward (to PLAYOUT_LAG_S behind) rather than catching up. */
 export const PLAYOUT_MAX_LAG_S = 1.5;
 

@@ -39,6 +39,9 @@ export interface StandInListenerOptions {
 type ServerMessage = ConstructorParameters<typeof SendResponse>[1];
 const asServerMessage = (message: Message) => message as unknown as ServerMessage;
 
+/** A TLS handshake not finished by then is dropped (Node's default is two minutes). */
+const HANDSHAKE_MS = 5000;
+
 export const answerAA: ListenerHandler = (_message, res) => res.sendResponse('AA');
 
 /**
@@ -74,8 +77,11 @@ export class StandInListener {
     const { host = '127.0.0.1', port = 0, tls: t } = this.options;
     const serve = (socket: net.Socket) => this.serve(socket);
     // A TLS client refused in the handshake (no certificate, a wrong one) never becomes a connection here: the
-    // server ends that socket itself ('tlsClientError').
-    const server = t ? tls.createServer({ key: t.key, cert: t.cert, ca: t.ca, requestCert: t.requestCert ?? false }, serve) : net.createServer(serve);
+    // server ends that socket itself ('tlsClientError'), and one that stalls in the handshake after HANDSHAKE_MS, so
+    // that stop() (which waits for every socket) ends.
+    const server = t
+      ? tls.createServer({ key: t.key, cert: t.cert, ca: t.ca, requestCert: t.requestCert ?? false, handshakeTimeout: HANDSHAKE_MS }, serve)
+      : net.createServer(serve);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`HL7 listener cannot listen on ${host}:${port} (${err.code ?? err.message})`)));
       server.listen({ host, port }, () => resolve());

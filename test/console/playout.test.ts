@@ -1,6 +1,7 @@
 // The page's waveform playout (src/console/playout.ts): samples revealed at the wave's own rate a batch behind their
 // arrival, never past what arrived, and a jump rather than a slow catch-up when far behind.
 import t from 'tap';
+import { FEED_MS } from '../../src/broker/feed-period.js';
 import { PLAYOUT_LAG_S, PLAYOUT_MAX_LAG_S, playoutPosition } from '../../src/console/playout.js';
 
 const rate = 500;
@@ -10,8 +11,8 @@ t.test('first drawing: one lag behind what arrived (from 0 when less arrived)', 
   t.equal(playoutPosition(undefined, 50, rate, 0), 0);
 });
 
-t.test('batches every 250 ms, drawn at 60 frames a second: even steps, never past the arrived samples, never stalled', async (t) => {
-  const batchMs = 250;
+t.test('batches as the feed sends them, drawn at 60 frames a second: even steps, never past the arrived samples, never stalled', async (t) => {
+  const batchMs = FEED_MS;
   const frameMs = 1000 / 60;
   let written = rate; // a second arrived before the page opened
   let shown = playoutPosition(undefined, written, rate, 0);
