@@ -14,26 +14,32 @@ const STATUS_SHARED_MS = 1500;
 const PENDING_SHARED_MS = 750;
 
 export class ConsoleState {
-  private readonly statusAnswer: SharedAnswer<ConsoleStatus>;
+  private readonly statusAnswer: SharedAnswer<Omit<ConsoleStatus, 'at'>>;
   private readonly pendingAnswer: SharedAnswer<PendingSetpoint[]>;
 
   constructor(
-    clock: Clock,
+    private readonly clock: Clock,
     private readonly control: ControlServer,
     /** Whether the setpoint service runs (its control methods exist). */
     private readonly setpoints: boolean,
   ) {
     this.statusAnswer = new SharedAnswer(clock, STATUS_SHARED_MS, async () => {
       const [status, devices] = (await Promise.all([control.call('status'), control.call('devices')])) as [StatusReport, ConsoleDevice[]];
-      return { at: new Date(clock.wallMs()).toISOString(), sections: status.sections, devices };
+      return { sections: status.sections, devices };
     });
     this.pendingAnswer = new SharedAnswer(clock, PENDING_SHARED_MS, async () =>
       this.setpoints ? ((await this.control.call('setpoint.pending')) as PendingSetpoint[]) : [],
     );
   }
 
-  status(): Promise<ConsoleStatus> {
-    return this.statusAnswer.get();
+  /**
+   * The status, stamped with the daemon's time as it is handed out, not when the shared answer was made: the page
+   * takes the difference to its own clock as the clock skew (for the time left to decide a setpoint), and an answer up
+   * to STATUS_SHARED_MS old would add its age to it (a setpoint's 30 s then showed as 31 s left).
+   */
+  async status(): Promise<ConsoleStatus> {
+    const answer = await this.statusAnswer.get();
+    return { at: new Date(this.clock.wallMs()).toISOString(), ...answer };
   }
 
   pending(): Promise<PendingSetpoint[]> {

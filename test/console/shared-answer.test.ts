@@ -1,8 +1,11 @@
 // The status and pending-setpoint answers two consoles share: computed once per period, fresh after it, a failure
-// not served again, and forgotten after a decision.
+// not served again, and forgotten after a decision; a shared status still carries the time it is handed out.
 import t from 'tap';
+import { ConsoleState } from '../../src/console/console-state.js';
 import type { Clock } from '../../src/core/clock.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { SharedAnswer } from '../../src/console/shared-answer.js';
+import { ControlServer } from '../../src/control/server.js';
 
 function manualClock(): Clock & { advance(ms: number): void } {
   let mono = 1000;
@@ -33,4 +36,21 @@ t.test('a failed answer is not served to the next asker', async (t) => {
   await t.rejects(shared.get(), /daemon busy/);
   t.equal(await shared.get(), 'ok', 'the next asker gets a fresh try inside the period');
   t.equal(calls, 2);
+});
+
+t.test("a shared status is stamped when handed out, not when computed (the page's clock skew must not include its age)", async (t) => {
+  const clock = manualClock();
+  // The daemon's own control methods, called in-process as the console calls them (the socket is not needed).
+  const control = new ControlServer('unused.sock', undefined, silentLogger());
+  let computed = 0;
+  control.register('status', async () => ({ sections: { outbox: { computed: ++computed } } }));
+  control.register('devices', async () => []);
+  const state = new ConsoleState(clock, control, false);
+  const first = await state.status();
+  t.equal(first.at, new Date(clock.wallMs()).toISOString());
+  clock.advance(1200);
+  const second = await state.status();
+  t.same(second.sections, first.sections, 'the same shared answer');
+  t.equal(computed, 1, 'computed once');
+  t.equal(Date.parse(second.at) - Date.parse(first.at), 1200, 'but stamped with the time it was handed out');
 });
