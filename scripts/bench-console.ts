@@ -6,7 +6,8 @@
 //   chromium on the box (a crew and a consumer login drawing waveforms; the browser takes the same two cores): the
 //   mean added CPU with its 95 % interval, in points and in % of the daemon's CPU without a console.
 // Targets (issue 18): page load ≤ 1 s; two consoles add < 5 % to the daemon's CPU (shown when the whole interval is
-// below it). Run: npm run build && node dist/scripts/bench-console.js   (BENCH_PAIRS, BENCH_WINDOW_S, BENCH_CONSOLES=network|chromium to change)
+// below it). Run: npm run build && node dist/scripts/bench-console.js   (BENCH_PAIRS, BENCH_WINDOW_S, BENCH_CONSOLES=network|chromium to change;
+// BENCH_NETWORK_CONSOLES=N opens N network consoles instead of two: what each one adds, against what any console costs)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 10);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 20);
 /** Which consoles to measure: network, chromium or both (the default). */
 const CONSOLES = process.env.BENCH_CONSOLES ?? 'both';
+/** How many network consoles (crew and consumer logins in turn); the target is for two. */
+const NETWORK_CONSOLES = Number(process.env.BENCH_NETWORK_CONSOLES ?? 2);
 /** Seconds after consoles open or close before a window starts: logins, subscriptions and retained messages settle. */
 const SETTLE_S = 3;
 const LOADS = 7;
@@ -130,7 +133,7 @@ function networkConsoles(): Consoles {
   let closers: Array<() => Promise<void>> | undefined;
   return {
     async open() {
-      closers ??= await Promise.all([networkConsole('crew'), networkConsole('tablet')]);
+      closers ??= await Promise.all(Array.from({ length: NETWORK_CONSOLES }, (_, i) => networkConsole(i % 2 === 0 ? 'crew' : 'tablet')));
     },
     async close() {
       const open = closers;
@@ -228,7 +231,7 @@ async function main(): Promise<void> {
     await loader.context().close();
 
     // Tablets first (the consoles as they are used: over the network, no browser on the box), then chromium on the box.
-    const network = CONSOLES === 'chromium' ? undefined : addedBoth(await pairedWindows(pid, networkConsoles(), 'two over the network'));
+    const network = CONSOLES === 'chromium' ? undefined : addedBoth(await pairedWindows(pid, networkConsoles(), `${NETWORK_CONSOLES} over the network`));
     let inChromium: ReturnType<typeof addedBoth> | undefined;
     if (CONSOLES !== 'network') {
       const onBox = await chromiumConsoles(browser);
@@ -239,7 +242,7 @@ async function main(): Promise<void> {
     const result = {
       at: new Date().toISOString(),
       pageLoad: { loads: LOADS, medianLoadMs: median(loads.map((l) => l.loadMs)), medianLiveMs: median(loads.map((l) => l.liveMs)), medianVitalsMs: median(loads.map((l) => l.vitalsMs)), targetMs: 1000 },
-      daemonCpu: { windowS: WINDOW_S, settleS: SETTLE_S, network, inChromium },
+      daemonCpu: { windowS: WINDOW_S, settleS: SETTLE_S, networkConsoles: NETWORK_CONSOLES, network, inChromium },
     };
     const out = join(process.cwd(), 'bench-results');
     mkdirSync(out, { recursive: true });
@@ -247,7 +250,7 @@ async function main(): Promise<void> {
     const p = result.pageLoad;
     process.stdout.write(
       `page load (median of ${LOADS}): loaded ${p.medianLoadMs} ms, MQTT live ${p.medianLiveMs} ms, first vitals ${p.medianVitalsMs} ms (target ≤ 1000 ms)\n` +
-        (network ? both('two consoles over the network (the page\'s traffic, no browser on the box)', network) : '') +
+        (network ? both(`${NETWORK_CONSOLES} consoles over the network (the page's traffic, no browser on the box)`, network) : '') +
         (inChromium ? both('two consoles in chromium on the box (the browser takes the same two cores)', inChromium) : '') +
         `${JSON.stringify(result)}\n`,
     );
