@@ -1,21 +1,12 @@
 // Stopping a destination must end, whatever the queue was doing: the daemon's shutdown (and systemd's stop) waits for
 // it. A stop that came while the queue was reading its head from disk used to hand the transport an already-aborted
 // signal, whose 'abort' never fires again: with the engine unreachable, the send then waited forever for a connection.
-import net from 'node:net';
 import t from 'tap';
+import { freePort } from '../../scripts/lib/free-port.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { MllpTransport } from '../../src/handover/mllp-transport.js';
 import { tempDir } from '../helpers/tmp.js';
 import { oru, startQueue, transportOptions } from './rig.js';
-
-/** A loopback port nobody listens on (taken, then given back). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The promise's value, or 'still waiting' once ms have passed (a deadline for a hang, not a timing assertion). */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still waiting'> {
@@ -27,7 +18,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still waiting'
 }
 
 t.test('send with an already-aborted signal and no connection: answers "stopping" at once', async (t) => {
-  const transport = new MllpTransport(transportOptions(await closedPort(), { log: silentLogger() }));
+  const transport = new MllpTransport(transportOptions(await freePort(), { log: silentLogger() }));
   await transport.start();
   t.teardown(() => transport.stop());
   const signal = AbortSignal.abort();
@@ -36,7 +27,7 @@ t.test('send with an already-aborted signal and no connection: answers "stopping
 });
 
 t.test('stop right after an enqueue, the engine unreachable: the queue stops and the message stays queued', async (t) => {
-  const port = await closedPort();
+  const port = await freePort();
   // The stop lands at a different point of the loop each time (idle, reading the head, waiting for a connection).
   for (let i = 0; i < 20; i++) {
     // Stopped and closed here, by the test: what is under test.
