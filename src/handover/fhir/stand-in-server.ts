@@ -4,12 +4,16 @@
 // duplicates nothing), 400 for what is not JSON or not a Bundle, 422 with the validator's OperationOutcome for an
 // invalid one, 401 without the expected bearer token. Test hooks make it answer a status (5xx, 429 with Retry-After …)
 // or hang without answering, for the next requests. It keeps what it stored in memory, searchable by identifier.
+// The validator runs in its own thread (validator-thread.ts): in the demo the stand-in shares its process with the
+// device simulators, and its first Bundle (the definitions indexed, 1.5 s) made the ventilator simulator miss a write's
+// timeout.
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from 'fhir/r4.js';
-import { validateFhirBundle } from './validate.js';
+import type { FhirValidation } from './validate.js';
+import { ValidatorThread } from './validator-thread.js';
 
 export interface StandInOptions {
   /** PEM key and certificate for HTTPS; absent: plain HTTP (the demo on one box). */
@@ -69,6 +73,7 @@ export class FhirStandIn {
   private readonly sockets = new Set<Socket>();
   private readonly store = new Map<string, Map<string, Resource>>();
   private readonly faults: Fault[] = [];
+  private readonly validator = new ValidatorThread();
   /** Every request, in order, with what it was answered. */
   readonly requests: RequestLog[] = [];
 
@@ -76,6 +81,7 @@ export class FhirStandIn {
 
   /** Starts listening; resolves to the base URL. */
   async start(): Promise<string> {
+    this.validator.start();
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
     const { tls } = this.options;
     const server = tls
@@ -99,7 +105,7 @@ export class FhirStandIn {
     if (!server) return;
     this.server = undefined;
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), this.validator.stop()]);
   }
 
   /** Test hook: the next requests get these answers (in order) instead of being processed. */
@@ -153,7 +159,13 @@ export class FhirStandIn {
       return answer(400, outcome('error', 'structure', ['the body is not JSON']));
     }
     if (bundle?.resourceType !== 'Bundle') return answer(400, outcome('error', 'structure', ['the body is not a Bundle']));
-    const v = validateFhirBundle(bundle);
+    let v: FhirValidation;
+    try {
+      v = await this.validator.validateBundle(text);
+    } catch (err) {
+      return answer(500, outcome('fatal', 'exception', [`the stand-in could not validate: ${(err as Error).message}`]));
+    }
+    if (!this.server) return; // stopped meanwhile: its sockets are gone
     if (!v.ok) return answer(422, outcome('error', 'invalid', v.errors));
 
     if (path === '/' && (bundle.type === 'transaction' || bundle.type === 'batch')) {
