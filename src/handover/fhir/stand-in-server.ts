@@ -81,7 +81,6 @@ export class FhirStandIn {
 
   /** Starts listening; resolves to the base URL. */
   async start(): Promise<string> {
-    this.validator.start();
     const handler = (req: IncomingMessage, res: ServerResponse): void => void this.handle(req, res);
     const { tls } = this.options;
     const server = tls
@@ -96,6 +95,8 @@ export class FhirStandIn {
       server.once('error', reject);
       server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
     });
+    // Once listening (a port taken leaves no thread behind), before any request can be read.
+    this.validator.start();
     const { port } = server.address() as AddressInfo;
     return `${tls ? 'https' : 'http'}://${this.options.host ?? '127.0.0.1'}:${port}/fhir`;
   }

@@ -16,6 +16,7 @@ export class ValidatorThread {
 
   /** Starts the worker; it indexes the definitions at once, and requests sent meanwhile wait in its queue. */
   start(): void {
+    this.failure = undefined;
     const worker = new Worker(WORKER);
     worker.on('message', ({ id, validation }: ValidateAnswer) => {
       this.pending.get(id)?.resolve(validation);
