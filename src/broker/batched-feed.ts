@@ -2,10 +2,9 @@
 // one message `{"items":[…]}` (the uplink envelope's shape, which the page reads already). A console then costs the
 // broker one delivery per batch instead of one per record (waveform blocks of every device arrive many times a
 // second). The page draws waves a batch behind, at their own rate (playout.ts), so they scroll evenly; numerics and
-// alarms reach the screen at most FEED_MS later than they reach the local broker. A longer batch was measured and did
-// not pay: at 250 ms (2.5 times fewer deliveries per console) two consoles cost the daemon no less than at 100 ms
-// (README). Only while a console is connected: with none, a record costs one function call. The topic starts with
-// `$`, so a tablet subscribed to `#` is not sent it as well.
+// alarms reach the screen at most FEED_MS later than they reach the local broker (why 250 ms: feed-period.ts). Only
+// while a console is connected: with none, a record costs one function call. The topic starts with `$`, so a tablet
+// subscribed to `#` is not sent it as well.
 import { FEED_MS } from './feed-period.js';
 
 const OPEN = Buffer.from('{"items":[');

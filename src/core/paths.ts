@@ -20,6 +20,10 @@ export function packageRoot(): string {
   }
 }
 
+let version: string | undefined;
+
+/** Read once: the console's state push asks for it every 2 s, and reading package.json each time showed in its profile. */
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
 }
