@@ -1,4 +1,4 @@
-// Everything the page knows, fed by MQTT over WebSocket: the local broker's batched feed (a quarter of a second of
+// Everything the page knows, fed by MQTT over WebSocket: the local broker's batched feed (FEED_MS of
 // records per message) or, in the hospital view, the uplink's envelopes (one stream's records per message). Waveform samples go into rings that the
 // canvases read on their own animation frames; the rest is kept as plain maps and the page re-renders at most a few
 // times a second.
@@ -106,7 +106,7 @@ export class LiveStore {
     this.client = client;
     client.on('connect', () => {
       this.connection = 'live';
-      // In the vehicle, the batched feed (every record of a quarter second in one message), the status and the
+      // In the vehicle, the batched feed (every record of FEED_MS in one message), the status and the
       // daemon's pushed state; in the hospital view, the vehicle's topics, where the uplink's envelopes arrive.
       const { feedTopic, stateTopic, topicRoot } = this.session;
       const topics = feedTopic ? [feedTopic, `${topicRoot}/status`, ...(stateTopic ? [stateTopic] : [])] : [`${topicRoot}/#`];
