@@ -46,10 +46,18 @@ export interface HandoverTransport {
   readonly linkState: string;
 }
 
+/**
+ * Messages a builder's call completed: at once, or a promise of them where building waits on something off the
+ * event loop (the FHIR validator's thread). A builder's promises never reject and settle in the order it made them.
+ */
+export type BuiltMessages = HandoverMessage[] | Promise<HandoverMessage[]>;
+
 /** Turns canonical records into messages for one destination. Pure apart from the clock it is given. */
 export interface HandoverBuilder {
   /** A record from the bus; returns the messages it completes (an observation cycle, an alarm, a lab result). */
-  onRecord(record: CanonicalRecord, nowMs: number): HandoverMessage[];
+  onRecord(record: CanonicalRecord, nowMs: number): BuiltMessages;
   /** Called about once a second: returns messages whose cycle has ended by time rather than by a new record. */
-  tick(nowMs: number): HandoverMessage[];
+  tick(nowMs: number): BuiltMessages;
+  /** Releases what the builder holds (the FHIR validator's thread), once the destination stops. */
+  stop?(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { DaemonEnv, Extension } from '../daemon/context.js';
 import type { Encounter } from '../encounter/encounter.js';
 import { SCHEMA_VERSION, type CanonicalRecord, type EventRecord } from '../schema/index.js';
 import type { DestinationConfig } from './config-schema.js';
-import type { HandoverBuilder, HandoverMessage } from './destination.js';
+import type { BuiltMessages, HandoverBuilder, HandoverMessage } from './destination.js';
 import { findKind } from './kinds.js';
 import { DestinationQueue, type DestinationStatus } from './queue.js';
 import { HandoverStore, type DeadLetter } from './store.js';
@@ -25,6 +25,8 @@ interface Destination {
   readonly config: DestinationConfig;
   readonly builder: HandoverBuilder;
   readonly queue: DestinationQueue;
+  /** The last of the builder's promised messages not yet in the queue: what comes after waits for it. */
+  pending: Promise<void> | undefined;
 }
 
 export interface HandoverReport {
@@ -73,7 +75,7 @@ export class HandoverExtension implements Extension {
         onDeadLetter: (name, letter) => this.parts.ingest(this.deadLetterRecord(name, letter)),
       });
       await queue.start();
-      this.destinations.push({ config: d, builder, queue });
+      this.destinations.push({ config: d, builder, queue, pending: undefined });
     }
     bus.on(this, 'record', (record) => {
       for (const d of this.destinations) this.enqueue(d, () => d.builder.onRecord(record, clock.wallMs()));
@@ -103,7 +105,12 @@ export class HandoverExtension implements Extension {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.env.bus.removeListeners(this);
-    for (const d of this.destinations) await d.queue.stop();
+    for (const d of this.destinations) {
+      // What the builder has promised goes into the queue before it closes.
+      await d.pending;
+      await d.builder.stop?.();
+      await d.queue.stop();
+    }
     this.destinations = [];
     await this.store?.close();
     this.store = undefined;
@@ -113,15 +120,30 @@ export class HandoverExtension implements Extension {
     return { destinations: this.destinations.map((d) => d.queue.status()) };
   }
 
-  /** A builder's messages into its queue; a builder that throws is a bug, logged, and does not stop the others. */
-  private enqueue(d: Destination, build: () => HandoverMessage[]): void {
-    let messages: HandoverMessage[];
+  /**
+   * A builder's messages into its queue, in the order the builder made them: messages promised (the FHIR builder's,
+   * validated in its thread) and any that follow them wait their turn. A builder that throws is a bug, logged, and
+   * does not stop the others.
+   */
+  private enqueue(d: Destination, build: () => BuiltMessages): void {
+    let built: BuiltMessages;
     try {
-      messages = build();
+      built = build();
     } catch (err) {
       this.env.log.error({ part: 'handover', destination: d.config.name, err: (err as Error).message }, 'handover builder failed on a record');
       return;
     }
+    if (Array.isArray(built) && (built.length === 0 || !d.pending)) return this.toQueue(d, built);
+    const pending: Promise<void> = (d.pending ?? Promise.resolve())
+      .then(async () => this.toQueue(d, await built))
+      .catch((err: Error) => this.env.log.error({ part: 'handover', destination: d.config.name, err: err.message }, 'handover builder failed on a record'));
+    d.pending = pending;
+    void pending.finally(() => {
+      if (d.pending === pending) d.pending = undefined;
+    });
+  }
+
+  private toQueue(d: Destination, messages: HandoverMessage[]): void {
     if (messages.length === 0) return;
     d.queue.enqueue(messages).catch((err: Error) => {
       this.env.log.error({ part: 'handover', destination: d.config.name, err: err.message, lost: messages.map((m) => m.id) }, 'handover messages could not be stored');

@@ -7,7 +7,7 @@ import { SCHEMA_VERSION, type EventRecord } from '../schema/index.js';
 import { FhirBuilder, type FhirProblem } from './fhir/builder.js';
 import { FhirHttpsTransport } from './fhir/https-transport.js';
 import { FhirOptions } from './fhir/options.js';
-import { loadFhirDefinitions } from './fhir/validate.js';
+import { ValidatorThread } from './fhir/validator-thread.js';
 import { defineKind, type KindContext, type KindProblem } from './kind.js';
 
 const FILES = ['caFile', 'certFile', 'keyFile', 'bearerTokenFile'] as const;
@@ -61,11 +61,14 @@ export const fhirR4 = defineKind<FhirOptions>({
   },
   check,
   create: (options, ctx) => {
-    // Indexing the R4 definitions takes seconds: done here, at start, not on the first update cycle.
-    loadFhirDefinitions();
+    // The validator's own thread: it indexes the R4 definitions now (seconds), and judges each cycle (up to hundreds
+    // of milliseconds) off the loop that drives the devices. The builder stops it.
+    const validator = new ValidatorThread();
+    validator.start();
     const builder = new FhirBuilder(options, {
       vehicle: ctx.vehicle,
       encounter: ctx.encounter,
+      validator,
       onInvalid: (p) => {
         ctx.log.warn({ what: p.what, device: p.device, errors: p.errors.slice(0, 10) }, 'FHIR resource refused by the validator: not queued');
         // After the builder's call returns: the announcement goes back through the bus to every builder.

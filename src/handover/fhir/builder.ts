@@ -1,6 +1,9 @@
 // The FHIR R4 builder: canonical records of an open encounter → one transaction Bundle per device per update cycle,
 // and at the end of the encounter (arrival) a handover document. Every resource and every Bundle is validated
-// (validate.ts) before it becomes a message: what fails is not queued but reported through `onInvalid`.
+// (validate.ts) before it becomes a message: what fails is not queued but reported through `onInvalid`. The validator
+// is the context's, in the daemon its own thread (a cycle takes it tens to hundreds of milliseconds, which the loop
+// that drives the devices must not wait for), so what a call completes comes as a promise; the builder's promises
+// settle in the order it made them, and the handover document waits for the cycles flushed before it.
 //
 // An update cycle of a device ends when one of its metrics repeats (the device started its next cycle), when the
 // encounter changes, or `cycleMs` after it began (tick). Records outside an encounter belong to no patient and are
@@ -21,7 +24,7 @@ import type {
   WaveformRecord,
 } from '../../schema/index.js';
 import { mdcTerm } from '../../schema/index.js';
-import type { HandoverBuilder, HandoverMessage } from '../destination.js';
+import type { BuiltMessages, HandoverBuilder, HandoverMessage } from '../destination.js';
 import { messageOf, transactionBundle } from './bundle.js';
 import { deviceRoleOf, pressureMemberOf, type PressureFamily } from './codes.js';
 import { findingOf, HandoverSummary, type CrewNote, type SetpointApplied } from './summary.js';
@@ -39,7 +42,7 @@ import {
   type ObservationContext,
   type Prepared,
 } from './resources.js';
-import { validateFhirBundle, validateFhirResource } from './validate.js';
+import type { FhirValidator } from './validate.js';
 
 type CycleRecord = NumericRecord | SettingRecord | WaveformRecord | LabRecord;
 
@@ -57,6 +60,8 @@ export interface FhirBuilderContext {
   encounter(): Encounter | undefined;
   /** Called for every resource or Bundle the validator refused: to be logged and announced as a diagnostic. */
   onInvalid(problem: FhirProblem): void;
+  /** What checks every resource and Bundle; the builder stops it when it stops. */
+  readonly validator: FhirValidator;
 }
 
 interface Cycle {
@@ -75,13 +80,15 @@ export class FhirBuilder implements HandoverBuilder {
   private readonly summaries = new Map<string, HandoverSummary>();
   /** Encounters whose document was built: a second close or arrival event builds no second one. */
   private readonly handedOver = new Set<string>();
+  /** The last validation step begun: each next one waits for it (see inTurn). */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly options: Pick<FhirOptions, 'cycleMs' | 'waveforms' | 'identifierSystem'>,
     private readonly ctx: FhirBuilderContext,
   ) {}
 
-  onRecord(record: CanonicalRecord, nowMs: number): HandoverMessage[] {
+  onRecord(record: CanonicalRecord, nowMs: number): BuiltMessages {
     if (record.source) this.noteIdentity(record.device, record.source);
     switch (record.kind) {
       case 'device':
@@ -112,12 +119,30 @@ export class FhirBuilder implements HandoverBuilder {
     }
   }
 
-  tick(nowMs: number): HandoverMessage[] {
-    const out: HandoverMessage[] = [];
-    for (const cycle of [...this.cycles.values()]) {
-      if (nowMs - cycle.startedAt >= this.options.cycleMs) out.push(...this.flush(cycle, nowMs));
-    }
-    return out;
+  /** Once every step begun has ended: the validator is stopped (records after this are a caller's bug). */
+  async stop(): Promise<void> {
+    await this.tail;
+    await this.ctx.validator.stop?.();
+  }
+
+  tick(nowMs: number): BuiltMessages {
+    const due = [...this.cycles.values()].filter((cycle) => nowMs - cycle.startedAt >= this.options.cycleMs);
+    return due.length ? all(due.map((cycle) => this.flush(cycle, nowMs))) : [];
+  }
+
+  /**
+   * A step that validates, begun when the one before it has ended: messages come out in the order the records made
+   * them, and a handover document is built from a summary every earlier cycle has been noted in. A step that could
+   * not validate (the validator's thread ended twice on it, or was stopped) queues nothing and is reported like a
+   * refusal, naming why: its promise, like every other, resolves.
+   */
+  private inTurn(of: { encounter: string; device?: string }, step: () => Promise<HandoverMessage[]>): Promise<HandoverMessage[]> {
+    const done = this.tail.then(step).catch((err: Error) => {
+      this.ctx.onInvalid({ what: 'messages not validated', ...of, errors: [err.message] });
+      return [];
+    });
+    this.tail = done;
+    return done;
   }
 
   private noteIdentity(device: string, identity: DeviceIdentity): void {
@@ -137,7 +162,7 @@ export class FhirBuilder implements HandoverBuilder {
     return s;
   }
 
-  private onEvent(record: EventRecord, nowMs: number): HandoverMessage[] {
+  private onEvent(record: EventRecord, nowMs: number): BuiltMessages {
     const encounterId = typeof record.detail?.encounter === 'string' ? record.detail.encounter : record.encounter;
     if (!encounterId) return [];
     this.encounterOf(encounterId);
@@ -157,7 +182,7 @@ export class FhirBuilder implements HandoverBuilder {
     return this.handOver(encounterId, record.observedAt, nowMs);
   }
 
-  private onMilestone(record: MilestoneRecord, nowMs: number): HandoverMessage[] {
+  private onMilestone(record: MilestoneRecord, nowMs: number): BuiltMessages {
     if (!record.encounter) return [];
     this.encounterOf(record.encounter);
     this.summaryOf(record.encounter).milestones.push(record);
@@ -165,16 +190,16 @@ export class FhirBuilder implements HandoverBuilder {
     return this.handOver(record.encounter, record.at, nowMs);
   }
 
-  private onCycleRecord(record: CycleRecord, nowMs: number): HandoverMessage[] {
+  private onCycleRecord(record: CycleRecord, nowMs: number): BuiltMessages {
     if (!record.encounter) return [];
     if (record.kind === 'lab' && record.qc) return [];
     this.encounterOf(record.encounter);
-    const out: HandoverMessage[] = [];
+    let out: BuiltMessages = [];
     const key = record.kind === 'lab' ? `lab:${record.test.loinc}` : `${record.kind}:${record.metric.ref}`;
     let cycle = this.cycles.get(record.device);
     // A waveform block never ends a cycle: several blocks of one wave make one segment.
     if (cycle && (cycle.encounter !== record.encounter || (record.kind !== 'waveform' && cycle.keys.has(key)))) {
-      out.push(...this.flush(cycle, nowMs));
+      out = this.flush(cycle, nowMs);
       cycle = undefined;
     }
     if (!cycle) {
@@ -199,8 +224,11 @@ export class FhirBuilder implements HandoverBuilder {
     };
   }
 
-  /** The cycle's Bundle: its Patient, Encounter, Device, the DeviceMetrics it uses and its Observations. */
-  private flush(cycle: Cycle, nowMs: number): HandoverMessage[] {
+  /**
+   * The cycle's Bundle: its Patient, Encounter, Device, the DeviceMetrics it uses and its Observations. Built now, from
+   * the encounter as it is now; validated in turn.
+   */
+  private flush(cycle: Cycle, nowMs: number): Promise<HandoverMessage[]> {
     this.cycles.delete(cycle.device);
     const { vehicle } = this.ctx;
     const ctx = this.context(cycle.encounter);
@@ -252,34 +280,39 @@ export class FhirBuilder implements HandoverBuilder {
     }
 
     const context = [ctx.patient, ctx.encounter, device, ...metrics.values()];
-    const refused = context.map((p) => ({ p, v: validateFhirResource(p.resource) })).filter((x) => !x.v.ok);
-    if (refused.length) {
-      for (const { p, v } of refused) this.ctx.onInvalid({ what: p.resource.resourceType, device: cycle.device, encounter: cycle.encounter, errors: v.errors });
-      return [];
-    }
-    const valid = observations.filter(({ obs }) => {
-      const v = validateFhirResource(obs.resource);
-      if (!v.ok) this.ctx.onInvalid({ what: `Observation ${obs.resource.code.coding?.[0]?.display ?? ''}`.trim(), device: cycle.device, encounter: cycle.encounter, errors: v.errors });
-      return v.ok;
+    return this.inTurn({ encounter: cycle.encounter, device: cycle.device }, async () => {
+      const checks = await this.ctx.validator.validate([...context, ...observations.map((o) => o.obs)].map((p) => ({ resource: p.resource })));
+      const refused = context.filter((_, i) => !checks[i]!.ok);
+      if (refused.length) {
+        context.forEach((p, i) => {
+          if (!checks[i]!.ok) this.ctx.onInvalid({ what: p.resource.resourceType, device: cycle.device, encounter: cycle.encounter, errors: checks[i]!.errors });
+        });
+        return [];
+      }
+      const valid = observations.filter(({ obs }, i) => {
+        const v = checks[context.length + i]!;
+        if (!v.ok) this.ctx.onInvalid({ what: `Observation ${obs.resource.code.coding?.[0]?.display ?? ''}`.trim(), device: cycle.device, encounter: cycle.encounter, errors: v.errors });
+        return v.ok;
+      });
+      if (!valid.length) return [];
+      for (const o of valid) {
+        summary.note(o.role, o.obs, cycle.device);
+        if (o.metric) summary.metrics.set(o.metric.sid.urn, o.metric);
+      }
+      const usedMetrics = new Set(valid.flatMap((o) => (o.metric ? [o.metric.sid.urn] : [])));
+      const bundle = transactionBundle(
+        [ctx.patient, ctx.encounter, device, ...[...metrics.values()].filter((m) => usedMetrics.has(m.sid.urn)), ...valid.map((o) => o.obs)],
+        nowMs,
+      );
+      return this.checked(bundle, cycle.encounter, cycle.device, nowMs);
     });
-    if (!valid.length) return [];
-    for (const o of valid) {
-      summary.note(o.role, o.obs, cycle.device);
-      if (o.metric) summary.metrics.set(o.metric.sid.urn, o.metric);
-    }
-    const usedMetrics = new Set(valid.flatMap((o) => (o.metric ? [o.metric.sid.urn] : [])));
-    const bundle = transactionBundle(
-      [ctx.patient, ctx.encounter, device, ...[...metrics.values()].filter((m) => usedMetrics.has(m.sid.urn)), ...valid.map((o) => o.obs)],
-      nowMs,
-    );
-    return this.checked(bundle, cycle.encounter, cycle.device, nowMs);
   }
 
   /** A Bundle becomes a message only once the validator passed it whole (its entries were each checked before). */
-  private checked(bundle: Bundle, encounter: string, device: string | undefined, nowMs: number): HandoverMessage[] {
-    const v = validateFhirBundle(bundle, { entryProfiles: false });
-    if (!v.ok) {
-      this.ctx.onInvalid({ what: `Bundle (${bundle.type})`, ...(device ? { device } : {}), encounter, errors: v.errors });
+  private async checked(bundle: Bundle, encounter: string, device: string | undefined, nowMs: number): Promise<HandoverMessage[]> {
+    const [v] = await this.ctx.validator.validate([{ bundle, entryProfiles: false }]);
+    if (!v!.ok) {
+      this.ctx.onInvalid({ what: `Bundle (${bundle.type})`, ...(device ? { device } : {}), encounter, errors: v!.errors });
       return [];
     }
     return [messageOf(bundle as Bundle & { id: string }, nowMs)];
@@ -289,30 +322,41 @@ export class FhirBuilder implements HandoverBuilder {
    * The end of the encounter's journey: its open cycles go first, then a transaction that marks the Encounter
    * finished, then the handover document.
    */
-  private handOver(encounterId: string, at: string, nowMs: number): HandoverMessage[] {
-    const out: HandoverMessage[] = [];
-    for (const cycle of [...this.cycles.values()]) if (cycle.encounter === encounterId) out.push(...this.flush(cycle, nowMs));
+  private handOver(encounterId: string, at: string, nowMs: number): Promise<HandoverMessage[]> {
+    const cycles = [...this.cycles.values()].filter((cycle) => cycle.encounter === encounterId).map((cycle) => this.flush(cycle, nowMs));
     const summary = this.summaryOf(encounterId);
     this.handedOver.add(encounterId);
     const ctx = this.context(encounterId, at);
-    out.push(...this.checked(transactionBundle([ctx.patient, ctx.encounter], nowMs), encounterId, undefined, nowMs));
-    const doc = handoverDocument({
-      vehicle: this.ctx.vehicle,
-      encounter: this.encounterOf(encounterId),
-      patient: ctx.patient,
-      fhirEncounter: ctx.encounter,
-      gateway: deviceResource(this.ctx.vehicle, 'gateway', 'other', { manufacturer: 'ambulink', model: 'ambulink gateway' }, undefined),
-      summary,
-      at,
-      nowMs,
-    });
-    const refused = doc.entry?.flatMap((e) => (e.resource ? [{ r: e.resource, v: validateFhirResource(e.resource) }] : [])).filter((x) => !x.v.ok) ?? [];
-    for (const { r, v } of refused) this.ctx.onInvalid({ what: `${r.resourceType} of the handover document`, encounter: encounterId, errors: v.errors });
-    if (!refused.length) out.push(...this.checked(doc, encounterId, undefined, nowMs));
+    const encounter = this.encounterOf(encounterId);
     this.summaries.delete(encounterId);
     this.encounters.delete(encounterId);
-    return out;
+    const closing = this.inTurn({ encounter: encounterId }, async () => {
+      const out = await this.checked(transactionBundle([ctx.patient, ctx.encounter], nowMs), encounterId, undefined, nowMs);
+      // Built once every cycle flushed before it has been noted in the summary.
+      const doc = handoverDocument({
+        vehicle: this.ctx.vehicle,
+        encounter,
+        patient: ctx.patient,
+        fhirEncounter: ctx.encounter,
+        gateway: deviceResource(this.ctx.vehicle, 'gateway', 'other', { manufacturer: 'ambulink', model: 'ambulink gateway' }, undefined),
+        summary,
+        at,
+        nowMs,
+      });
+      const entries = (doc.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+      const checks = await this.ctx.validator.validate(entries.map((resource) => ({ resource })));
+      entries.forEach((r, i) => {
+        if (!checks[i]!.ok) this.ctx.onInvalid({ what: `${r.resourceType} of the handover document`, encounter: encounterId, errors: checks[i]!.errors });
+      });
+      return checks.every((v) => v.ok) ? [...out, ...(await this.checked(doc, encounterId, undefined, nowMs))] : out;
+    });
+    return all([...cycles, closing]);
   }
+}
+
+/** The messages of several steps (none rejects), in the order of the steps. */
+async function all(steps: readonly Promise<HandoverMessage[]>[]): Promise<HandoverMessage[]> {
+  return (await Promise.all(steps)).flat();
 }
 
 /** Consecutive blocks of one wave (same rate, scale and validity, no gap) become one segment. */

@@ -162,7 +162,7 @@ export class FhirStandIn {
     if (bundle?.resourceType !== 'Bundle') return answer(400, outcome('error', 'structure', ['the body is not a Bundle']));
     let v: FhirValidation;
     try {
-      v = await this.validator.validateBundle(text);
+      v = (await this.validator.validate([{ bundle, entryProfiles: true }]))[0]!;
     } catch (err) {
       return answer(500, outcome('fatal', 'exception', [`the stand-in could not validate: ${(err as Error).message}`]));
     }

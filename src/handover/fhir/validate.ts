@@ -110,6 +110,27 @@ function profileChecks(resource: Resource, prefix: string): FhirValidation[] {
   });
 }
 
+/** One thing to check: a resource on its own, or a Bundle (see validateFhirBundle for entryProfiles). */
+export type ValidateItem = { readonly resource: Resource } | { readonly bundle: Bundle; readonly entryProfiles: boolean };
+
+export function validateItem(item: ValidateItem): FhirValidation {
+  return 'bundle' in item ? validateFhirBundle(item.bundle, { entryProfiles: item.entryProfiles }) : validateFhirResource(item.resource);
+}
+
+/**
+ * What the builder and the stand-in ask to check things: the validator's thread (validator-thread.ts) where a loop
+ * must not wait, or this file in-process (tests, tools). Answers in the order of the items.
+ */
+export interface FhirValidator {
+  validate(items: readonly ValidateItem[]): Promise<FhirValidation[]>;
+  /** Ends what it runs on (its thread); called by its owner, once nothing more is asked. */
+  stop?(): Promise<void>;
+}
+
+export const inProcessValidator: FhirValidator = {
+  validate: async (items) => items.map(validateItem),
+};
+
 function merge(results: readonly FhirValidation[]): FhirValidation {
   const errors = [...new Set(results.flatMap((r) => r.errors))];
   const warnings = [...new Set(results.flatMap((r) => r.warnings))];

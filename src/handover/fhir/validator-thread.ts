@@ -1,58 +1,83 @@
-// Runs validateFhirBundle in a worker (validator-worker.ts): the caller's event loop never waits for the validator.
+// The FHIR validator in a worker (validator-worker.ts): the caller's event loop never waits for it. A thread that
+// ends (out of memory, say) is replaced by the next request, and a request it was judging is asked once more of the
+// new one: a thread's death is rarely the items' fault, and when it is, the second death rejects the request.
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FhirValidation } from './validate.js';
+import type { FhirValidation, FhirValidator, ValidateItem } from './validate.js';
 import type { ValidateAnswer, ValidateRequest } from './validator-worker.js';
 
 // The worker's file beside this one, .js when built and .ts when the tests run the sources.
 const WORKER = new URL(`./validator-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
-export class ValidatorThread {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: FhirValidation) => void; reject: (e: Error) => void }>();
-  private failure: Error | undefined;
+class ThreadEnded extends Error {}
 
-  /** Starts the worker; it indexes the definitions at once, and requests sent meanwhile wait in its queue. */
+interface Pending {
+  readonly resolve: (v: FhirValidation[]) => void;
+  readonly reject: (e: Error) => void;
+}
+
+export class ValidatorThread implements FhirValidator {
+  private worker: Worker | undefined;
+  private running = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  /** Starts the thread; it indexes the definitions at once, and requests sent meanwhile wait in its queue. */
   start(): void {
-    this.failure = undefined;
-    const worker = new Worker(WORKER);
-    worker.on('message', ({ id, validation }: ValidateAnswer) => {
-      this.pending.get(id)?.resolve(validation);
-      this.pending.delete(id);
-    });
-    const fail = (err: Error): void => {
-      this.failure = err;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (this.worker === worker) fail(new Error(`the FHIR validator thread ended (exit code ${code})`));
-    });
-    this.worker = worker;
+    this.running = true;
+    this.worker ??= this.spawn();
   }
 
-  /** The body as received (JSON text of a Bundle). Rejects if the validator thread failed. */
-  validateBundle(text: string): Promise<FhirValidation> {
+  /** Each item's validation, in order. Rejects when stopped, or when the thread ended twice while judging these. */
+  async validate(items: readonly ValidateItem[]): Promise<FhirValidation[]> {
+    try {
+      return await this.ask(items);
+    } catch (err) {
+      if (!(err instanceof ThreadEnded) || !this.running) throw err;
+      return this.ask(items);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
     const worker = this.worker;
-    if (this.failure) return Promise.reject(this.failure);
-    if (!worker) return Promise.reject(new Error('the FHIR validator thread is not running'));
+    this.worker = undefined;
+    const stopped = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of stopped) p.reject(new Error('the FHIR validator thread was stopped'));
+    await worker?.terminate();
+  }
+
+  private ask(items: readonly ValidateItem[]): Promise<FhirValidation[]> {
+    if (!this.running) return Promise.reject(new Error('the FHIR validator thread is not running'));
+    const worker = (this.worker ??= this.spawn());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const request: ValidateRequest = { id, text };
+      const request: ValidateRequest = { id, items };
       worker.postMessage(request);
     });
   }
 
-  async stop(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    if (!worker) return;
-    for (const p of this.pending.values()) p.reject(new Error('the FHIR validator thread was stopped'));
-    this.pending.clear();
-    await worker.terminate();
+  private spawn(): Worker {
+    const worker = new Worker(WORKER);
+    worker.on('message', ({ id, validations }: ValidateAnswer) => {
+      const p = this.pending.get(id);
+      this.pending.delete(id);
+      p?.resolve([...validations]);
+    });
+    // Only the current thread's end fails what is pending (a stopped or replaced thread's exit is no news), and the
+    // next request starts a new thread.
+    const ended = (err: Error): void => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      const failed = [...this.pending.values()];
+      this.pending.clear();
+      for (const p of failed) p.reject(new ThreadEnded(err.message));
+    };
+    worker.on('error', ended);
+    worker.on('exit', (code) => ended(new Error(`the FHIR validator thread ended (exit code ${code})`)));
+    return worker;
   }
 }

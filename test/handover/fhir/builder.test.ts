@@ -5,13 +5,13 @@ import type { Bundle, BundleEntry, Observation, Resource } from 'fhir/r4.js';
 import t from 'tap';
 import type { HandoverMessage } from '../../../src/handover/destination.js';
 import { FhirBuilder, type FhirProblem } from '../../../src/handover/fhir/builder.js';
-import { validateFhirBundle } from '../../../src/handover/fhir/validate.js';
+import { inProcessValidator, validateFhirBundle } from '../../../src/handover/fhir/validate.js';
 import { bloodGas, ecgBlock, ENCOUNTER, monitorCycle, numeric, T0, VEHICLE, ventilatorCycle } from './records.js';
 
 const OPTIONS = { cycleMs: 5000, waveforms: true, identifierSystem: 'urn:ambulink' };
 
 function builder(problems: FhirProblem[] = [], encounter = ENCOUNTER) {
-  return new FhirBuilder(OPTIONS, { vehicle: VEHICLE, encounter: () => encounter, onInvalid: (p) => problems.push(p) });
+  return new FhirBuilder(OPTIONS, { vehicle: VEHICLE, encounter: () => encounter, onInvalid: (p) => problems.push(p), validator: inProcessValidator });
 }
 
 const bundleOf = (m: HandoverMessage): Bundle => JSON.parse(m.body) as Bundle;
@@ -23,10 +23,10 @@ const byMdc = (b: Bundle, code: string): Observation | undefined =>
 t.test('a monitor cycle: one valid transaction, PoCD- and vital-signs-coded', async (t) => {
   const b = builder();
   const out: HandoverMessage[] = [];
-  for (const r of monitorCycle(T0)) out.push(...b.onRecord(r, T0));
+  for (const r of monitorCycle(T0)) out.push(...(await b.onRecord(r, T0)));
   t.same(out, [], 'nothing until the cycle ends');
   // The next cycle's first value ends this one.
-  out.push(...b.onRecord(monitorCycle(T0 + 5000)[0]!, T0 + 5000));
+  out.push(...(await b.onRecord(monitorCycle(T0 + 5000)[0]!, T0 + 5000)));
   t.equal(out.length, 1);
   const msg = out[0]!;
   t.equal(msg.type, 'transaction');
@@ -77,24 +77,24 @@ t.test('a monitor cycle: one valid transaction, PoCD- and vital-signs-coded', as
 });
 
 t.test('the same records build the same Bundle: a rebuild or resend names the same resources', async (t) => {
-  const run = () => {
+  const run = async () => {
     const b = builder();
-    for (const r of monitorCycle(T0)) b.onRecord(r, T0);
+    for (const r of monitorCycle(T0)) void b.onRecord(r, T0);
     return b.tick(T0 + 6000);
   };
-  const [a] = run();
-  const [b] = run();
+  const [a] = await run();
+  const [b] = await run();
   t.equal(a!.id, b!.id);
   t.same(bundleOf(a!).entry?.map((e) => e.fullUrl), bundleOf(b!).entry?.map((e) => e.fullUrl));
 });
 
 t.test('waveform blocks become one sampled-data segment; ventilator settings and labs', async (t) => {
   const b = builder();
-  for (let i = 0; i < 4; i++) b.onRecord(ecgBlock(T0 + i * 500), T0 + i * 500);
-  for (const r of ventilatorCycle(T0)) b.onRecord(r, T0);
-  for (const r of bloodGas(T0)) b.onRecord(r, T0);
-  t.same(b.tick(T0 + 4000), [], 'cycles last cycleMs');
-  const out = b.tick(T0 + 5000);
+  for (let i = 0; i < 4; i++) void b.onRecord(ecgBlock(T0 + i * 500), T0 + i * 500);
+  for (const r of ventilatorCycle(T0)) void b.onRecord(r, T0);
+  for (const r of bloodGas(T0)) void b.onRecord(r, T0);
+  t.same(await b.tick(T0 + 4000), [], 'cycles last cycleMs');
+  const out = await b.tick(T0 + 5000);
   t.equal(out.length, 3, 'one Bundle per device');
   for (const m of out) t.same(validateFhirBundle(bundleOf(m)).errors, []);
   const [mon, vent, bga] = out.map(bundleOf);
@@ -128,9 +128,9 @@ t.test('an invalid resource is caught by the validator, reported, and not sent',
   const b = builder(problems);
   // An analyser comment with a control character (a stray STX from the serial line): not a FHIR string.
   const [ph, pco2] = bloodGas(T0);
-  b.onRecord({ ...ph!, notes: ['sample \u0002 haemolysed'] }, T0);
-  b.onRecord(pco2!, T0);
-  const out = b.tick(T0 + 5000);
+  void b.onRecord({ ...ph!, notes: ['sample \u0002 haemolysed'] }, T0);
+  void b.onRecord(pco2!, T0);
+  const out = await b.tick(T0 + 5000);
   t.equal(problems.length, 1, 'one problem reported');
   t.match(problems[0]!.errors.join('\n'), /Observation\.note.*text/, 'names the element');
   t.equal(problems[0]!.device, 'bga');
@@ -143,8 +143,8 @@ t.test('an invalid resource is caught by the validator, reported, and not sent',
   const held: FhirProblem[] = [];
   const b2 = builder(held);
   const spo2 = numeric('mon', 'ge-s5', T0, 'MDC_PULS_OXIM_SAT_O2', 'MDC_DIM_PERCENT', 97);
-  b2.onRecord({ ...spo2, source: { serial: 'SN\u0007042' } }, T0);
-  t.same(b2.tick(T0 + 5000), [], 'nothing queued');
+  void b2.onRecord({ ...spo2, source: { serial: 'SN\u0007042' } }, T0);
+  t.same(await b2.tick(T0 + 5000), [], 'nothing queued');
   t.equal(held.length, 1);
   t.equal(held[0]!.what, 'Device');
   t.match(held[0]!.errors.join(' '), /Device\.serialNumber/);
@@ -152,15 +152,15 @@ t.test('an invalid resource is caught by the validator, reported, and not sent',
   // A value the record schema lets through but FHIR does not (hour 25): that Observation alone is refused.
   const late: FhirProblem[] = [];
   const b3 = builder(late);
-  b3.onRecord({ ...spo2, observedAt: '2026-11-25T25:00:00.000Z' }, T0);
-  t.same(b3.tick(T0 + 5000), []);
+  void b3.onRecord({ ...spo2, observedAt: '2026-11-25T25:00:00.000Z' }, T0);
+  t.same(await b3.tick(T0 + 5000), []);
   t.match(late.map((p) => p.errors.join(' ')).join(' '), /effective/);
 });
 
 t.test('records outside an encounter and QC results are not handed over', async (t) => {
   const b = builder();
   const { encounter: _drop, ...noEncounter } = numeric('mon', 'ge-s5', T0, 'MDC_ECG_HEART_RATE', 'MDC_DIM_BEAT_PER_MIN', 80);
-  b.onRecord(noEncounter, T0);
-  b.onRecord({ ...bloodGas(T0)[0]!, qc: true }, T0);
-  t.same(b.tick(T0 + 10000), []);
+  t.same(b.onRecord(noEncounter, T0), [], 'nothing promised');
+  t.same(b.onRecord({ ...bloodGas(T0)[0]!, qc: true }, T0), []);
+  t.same(await b.tick(T0 + 10000), []);
 });

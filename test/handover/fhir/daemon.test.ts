@@ -1,7 +1,11 @@
 // The fhir-r4 destination inside the daemon: an encounter opened over the control socket, monitor values through the
 // record gate, transaction Bundles delivered to the stand-in FHIR server (HTTP here; TLS is the transport test's), the
 // handover document when the crew closes the encounter (with the ETA and mechanism the crew entered through
-// `ambulink crew`'s control method), and `handover status` showing it all committed.
+// `ambulink crew`'s control method), and `handover status` showing it all committed. The validator runs in its own
+// thread, not on the daemon's loop that drives the devices: after all that, this thread (the daemon's, and the
+// stand-in's, whose validator is also a thread) has indexed no R4 definition.
+import { createRequire } from 'node:module';
+import type * as MedplumCore from '@medplum/core';
 import t from 'tap';
 import { callDaemon } from '../../../src/control/client.js';
 import type { HandoverReport } from '../../../src/handover/extension.js';
@@ -10,6 +14,8 @@ import type { EventRecord } from '../../../src/schema/index.js';
 import { startDaemon } from '../../helpers/daemon.js';
 import { waitFor } from '../../helpers/wait.js';
 import { numeric } from './records.js';
+
+const core = createRequire(import.meta.url)('@medplum/core') as typeof MedplumCore;
 
 t.test('records → transaction Bundles and the handover document, committed by the stand-in', async (t) => {
   const server = new FhirStandIn();
@@ -49,6 +55,8 @@ t.test('records → transaction Bundles and the handover document, committed by 
   t.match(r.destinations[0], { name: 'ehr', kind: 'fhir-r4', link: 'connected', parked: null, deadLettered: 0 });
   t.same(server.requests.map((q) => [q.method, q.path, q.status]), [['POST', '/', 200], ['POST', '/', 200], ['POST', '/Bundle', 201]]);
   t.notOk(daemon.logs.some((l) => /refused by the validator/.test(JSON.stringify(l))), 'nothing refused');
+  t.equal(core.isDataTypeLoaded('Observation'), false, 'no R4 definition was indexed on the daemon’s thread');
+  t.equal(core.isDataTypeLoaded('Bundle'), false);
 });
 
 t.test('a refused resource is announced as handover.invalid, not queued', async (t) => {

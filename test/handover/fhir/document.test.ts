@@ -6,7 +6,7 @@ import t from 'tap';
 import type { HandoverMessage } from '../../../src/handover/destination.js';
 import { FhirBuilder, type FhirProblem } from '../../../src/handover/fhir/builder.js';
 import { ATMIST_TITLES } from '../../../src/handover/fhir/document.js';
-import { validateFhirBundle } from '../../../src/handover/fhir/validate.js';
+import { inProcessValidator, validateFhirBundle } from '../../../src/handover/fhir/validate.js';
 import { alarm, bloodGas, ENCOUNTER, event, milestone, monitorCycle, news2, news2Alert, T0, VEHICLE, ventilatorCycle } from './records.js';
 
 t.test('encounter closed → open cycles, finished Encounter, ATMIST document', async (t) => {
@@ -14,23 +14,23 @@ t.test('encounter closed → open cycles, finished Encounter, ATMIST document', 
   let open: typeof ENCOUNTER | undefined = ENCOUNTER;
   const b = new FhirBuilder(
     { cycleMs: 5000, waveforms: true, identifierSystem: 'urn:ambulink' },
-    { vehicle: VEHICLE, encounter: () => open, onInvalid: (p) => problems.push(p) },
+    { vehicle: VEHICLE, encounter: () => open, onInvalid: (p) => problems.push(p), validator: inProcessValidator },
   );
   const sent: HandoverMessage[] = [];
-  for (const r of monitorCycle(T0, 120)) sent.push(...b.onRecord(r, T0));
-  for (const r of monitorCycle(T0 + 5000, 96)) sent.push(...b.onRecord(r, T0 + 5000));
-  for (const r of ventilatorCycle(T0)) sent.push(...b.onRecord(r, T0));
-  for (const r of bloodGas(T0)) sent.push(...b.onRecord(r, T0));
-  sent.push(...b.tick(T0 + 5000));
+  for (const r of monitorCycle(T0, 120)) sent.push(...(await b.onRecord(r, T0)));
+  for (const r of monitorCycle(T0 + 5000, 96)) sent.push(...(await b.onRecord(r, T0 + 5000)));
+  for (const r of ventilatorCycle(T0)) sent.push(...(await b.onRecord(r, T0)));
+  for (const r of bloodGas(T0)) sent.push(...(await b.onRecord(r, T0)));
+  sent.push(...(await b.tick(T0 + 5000)));
   sent.push(
-    ...b.onRecord(
+    ...(await b.onRecord(
       event('setpoint.state', T0 + 6000, { state: 'Fin', target: { param: 'MDC_CONC_AWAY_O2_INSP', value: 50, unit: '%' }, actual: 50, at: new Date(T0 + 6000).toISOString(), source: { id: 'dr-wang', keyId: 'k1', origin: 'clinician' } }, 'vent'),
       T0 + 6000,
-    ),
+    )),
   );
   open = undefined; // the service forgets the encounter as it closes it; the handover must not
   const closedAt = T0 + 8000;
-  const atArrival = b.onRecord(event('encounter.closed', closedAt, { encounter: ENCOUNTER.id }), closedAt);
+  const atArrival = await b.onRecord(event('encounter.closed', closedAt, { encounter: ENCOUNTER.id }), closedAt);
   t.same(problems, [], 'nothing refused');
   t.same(atArrival.map((m) => m.type), ['transaction', 'transaction', 'document'], 'the open monitor cycle, the closing transaction, the document');
 
@@ -67,27 +67,27 @@ t.test('encounter closed → open cycles, finished Encounter, ATMIST document', 
   t.ok(refs.length > 10);
   t.same(refs.filter((r) => !urls.has(r)), [], 'every reference resolves inside the document');
 
-  t.same(b.onRecord(event('encounter.closed', closedAt + 1, { encounter: ENCOUNTER.id }), closedAt + 1).filter((m) => m.type === 'document'), [], 'one document per encounter');
+  t.same((await b.onRecord(event('encounter.closed', closedAt + 1, { encounter: ENCOUNTER.id }), closedAt + 1)).filter((m) => m.type === 'document'), [], 'one document per encounter');
 });
 
 t.test('arrival milestone → document with the timeline, the complaint, findings and scores', async (t) => {
   const problems: FhirProblem[] = [];
   const b = new FhirBuilder(
     { cycleMs: 5000, waveforms: false, identifierSystem: 'urn:ambulink' },
-    { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => problems.push(p) },
+    { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => problems.push(p), validator: inProcessValidator },
   );
   const contact = T0 - 20 * 60_000;
-  b.onRecord(milestone('first-medical-contact', contact), contact);
-  b.onRecord(milestone('pre-arrival-alert', T0 - 60_000, { preArrival: 'stemi' }), T0 - 60_000);
-  for (const r of monitorCycle(T0)) b.onRecord(r, T0);
-  b.onRecord(news2(T0, 4, 'low'), T0);
-  b.onRecord(news2(T0 + 1000, 7, 'high'), T0 + 1000);
-  b.onRecord(news2Alert(T0 + 1000, 'low', 'high'), T0 + 1000);
-  b.onRecord(alarm(T0 + 1500, 'mon-vt', 'V-TACH <script>'), T0 + 1500);
-  b.onRecord(alarm(T0 + 2500, 'mon-vt', 'V-TACH <script>'), T0 + 2500);
-  b.onRecord(alarm(T0 + 1600, 'mon-spo2lo', 'SpO2 low', 'medium'), T0 + 1600);
+  void b.onRecord(milestone('first-medical-contact', contact), contact);
+  void b.onRecord(milestone('pre-arrival-alert', T0 - 60_000, { preArrival: 'stemi' }), T0 - 60_000);
+  for (const r of monitorCycle(T0)) void b.onRecord(r, T0);
+  void b.onRecord(news2(T0, 4, 'low'), T0);
+  void b.onRecord(news2(T0 + 1000, 7, 'high'), T0 + 1000);
+  void b.onRecord(news2Alert(T0 + 1000, 'low', 'high'), T0 + 1000);
+  void b.onRecord(alarm(T0 + 1500, 'mon-vt', 'V-TACH <script>'), T0 + 1500);
+  void b.onRecord(alarm(T0 + 2500, 'mon-vt', 'V-TACH <script>'), T0 + 2500);
+  void b.onRecord(alarm(T0 + 1600, 'mon-spo2lo', 'SpO2 low', 'medium'), T0 + 1600);
   const arrived = T0 + 3000;
-  const out = b.onRecord(
+  const out = await b.onRecord(
     milestone('arrived-hospital', arrived, { origin: 'gps', by: 'fence-er', intervals: [{ name: 'contact-to-arrival', ms: arrived - contact }] }),
     arrived,
   );
@@ -105,22 +105,22 @@ t.test('arrival milestone → document with the timeline, the complaint, finding
   t.notMatch(text(3), /SpO2 low/, 'medium-priority alarms are not findings');
   t.match(text(4), /NEWS2: 7 \(high\)/, 'the latest score');
   t.notMatch(text(4), /NEWS2: 4/);
-  t.same(b.onRecord(event('encounter.closed', arrived + 60_000, { encounter: ENCOUNTER.id }), arrived + 60_000), [], 'closing after arrival sends no second document');
+  t.same(await b.onRecord(event('encounter.closed', arrived + 60_000, { encounter: ENCOUNTER.id }), arrived + 60_000), [], 'closing after arrival sends no second document');
 });
 
 t.test("the crew's ETA, mechanism and incident time in their ATMIST sections; the latest ETA counts", async (t) => {
   const problems: FhirProblem[] = [];
   const b = new FhirBuilder(
     { cycleMs: 5000, waveforms: false, identifierSystem: 'urn:ambulink' },
-    { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => problems.push(p) },
+    { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => problems.push(p), validator: inProcessValidator },
   );
-  for (const r of monitorCycle(T0)) b.onRecord(r, T0);
+  for (const r of monitorCycle(T0)) void b.onRecord(r, T0);
   const incidentAt = new Date(T0 - 40 * 60_000).toISOString();
-  b.onRecord(event('crew.mechanism', T0 + 100, { text: 'Fall from 3 m <ladder>', incidentAt, by: 'crew:medic1' }), T0 + 100);
-  b.onRecord(event('crew.mechanism', T0 + 150, { text: 'chest pain since the fall', by: 'crew:medic1' }), T0 + 150);
-  b.onRecord(event('crew.eta', T0 + 200, { eta: '2026-11-25T10:20:00.000Z', by: 'crew:medic1' }), T0 + 200);
-  b.onRecord(event('crew.eta', T0 + 300, { eta: '2026-11-25T10:25:00.000Z', by: 'cli:driver' }), T0 + 300);
-  const out = b.onRecord(milestone('arrived-hospital', T0 + 3000, { origin: 'gps', by: 'fence-er' }), T0 + 3000);
+  void b.onRecord(event('crew.mechanism', T0 + 100, { text: 'Fall from 3 m <ladder>', incidentAt, by: 'crew:medic1' }), T0 + 100);
+  void b.onRecord(event('crew.mechanism', T0 + 150, { text: 'chest pain since the fall', by: 'crew:medic1' }), T0 + 150);
+  void b.onRecord(event('crew.eta', T0 + 200, { eta: '2026-11-25T10:20:00.000Z', by: 'crew:medic1' }), T0 + 200);
+  void b.onRecord(event('crew.eta', T0 + 300, { eta: '2026-11-25T10:25:00.000Z', by: 'cli:driver' }), T0 + 300);
+  const out = await b.onRecord(milestone('arrived-hospital', T0 + 3000, { origin: 'gps', by: 'fence-er' }), T0 + 3000);
   t.same(problems, []);
   const doc = JSON.parse(out.find((m) => m.type === 'document')!.body) as Bundle;
   t.same(validateFhirBundle(doc).errors, [], 'the document validates');

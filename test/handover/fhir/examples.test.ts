@@ -8,7 +8,7 @@ import { buildFhirExamples } from './examples.js';
 t.test('the worked examples are the builder output', async (t) => {
   const doc = readFileSync(join(packageRoot(), 'docs/handover-fhir-examples.md'), 'utf8');
   const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  const e = buildFhirExamples();
+  const e = await buildFhirExamples();
   t.equal(blocks.length, 2, 'two examples');
   t.equal(blocks[0], e.transaction, 'the transaction Bundle');
   t.equal(blocks[1], e.document, 'the abridged handover document');

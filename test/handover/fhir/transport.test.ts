@@ -8,6 +8,7 @@ import t from 'tap';
 import { selfSignedCertificate } from '../../../src/console/self-signed.js';
 import type { HandoverMessage } from '../../../src/handover/destination.js';
 import { FhirBuilder } from '../../../src/handover/fhir/builder.js';
+import { inProcessValidator } from '../../../src/handover/fhir/validate.js';
 import { FhirHttpsTransport } from '../../../src/handover/fhir/https-transport.js';
 import { FhirStandIn } from '../../../src/handover/fhir/stand-in-server.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -15,12 +16,12 @@ import { bloodGas, ENCOUNTER, event, monitorCycle, T0, VEHICLE } from './records
 
 const never = new AbortController().signal;
 
-function messages(): { cycle: HandoverMessage; labs: HandoverMessage; closing: HandoverMessage; document: HandoverMessage } {
-  const b = new FhirBuilder({ cycleMs: 5000, waveforms: true, identifierSystem: 'urn:ambulink' }, { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => t.fail(JSON.stringify(p)) });
-  for (const r of monitorCycle(T0)) b.onRecord(r, T0);
-  for (const r of bloodGas(T0)) b.onRecord(r, T0);
-  const [cycle, labs] = b.tick(T0 + 5000);
-  const closing = b.onRecord(event('encounter.closed', T0 + 9000, { encounter: ENCOUNTER.id }), T0 + 9000);
+async function messages(): Promise<{ cycle: HandoverMessage; labs: HandoverMessage; closing: HandoverMessage; document: HandoverMessage }> {
+  const b = new FhirBuilder({ cycleMs: 5000, waveforms: true, identifierSystem: 'urn:ambulink' }, { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => t.fail(JSON.stringify(p)), validator: inProcessValidator });
+  for (const r of monitorCycle(T0)) void b.onRecord(r, T0);
+  for (const r of bloodGas(T0)) void b.onRecord(r, T0);
+  const [cycle, labs] = await b.tick(T0 + 5000);
+  const closing = await b.onRecord(event('encounter.closed', T0 + 9000, { encounter: ENCOUNTER.id }), T0 + 9000);
   return { cycle: cycle!, labs: labs!, closing: closing.find((m) => m.type === 'transaction')!, document: closing.find((m) => m.type === 'document')! };
 }
 
@@ -40,7 +41,7 @@ declare namespace Tap {
   type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 }
 
-const m = messages();
+const m = await messages();
 
 t.test('a transaction is committed; the same Bundle again creates nothing', async (t) => {
   const { standIn, tr } = await setup(t, {});
