@@ -6,7 +6,7 @@ import t from 'tap';
 import type { HandoverMessage } from '../../../src/handover/destination.js';
 import { FhirBuilder, type FhirProblem } from '../../../src/handover/fhir/builder.js';
 import { inProcessValidator, validateFhirBundle } from '../../../src/handover/fhir/validate.js';
-import { bloodGas, ecgBlock, ENCOUNTER, monitorCycle, numeric, T0, VEHICLE, ventilatorCycle } from './records.js';
+import { bloodGas, ecgBlock, ENCOUNTER, event, monitorCycle, numeric, T0, VEHICLE, ventilatorCycle } from './records.js';
 
 const OPTIONS = { cycleMs: 5000, waveforms: true, identifierSystem: 'urn:ambulink' };
 
@@ -163,4 +163,52 @@ t.test('records outside an encounter and QC results are not handed over', async 
   t.same(b.onRecord(noEncounter, T0), [], 'nothing promised');
   t.same(b.onRecord({ ...bloodGas(T0)[0]!, qc: true }, T0), []);
   t.same(await b.tick(T0 + 10000), []);
+});
+
+t.test('validation off the caller: steps in turn, whatever the validator’s pace; one that cannot validate is reported', async (t) => {
+  // A validator slow on its first request and quick after: without the steps in turn, the second device's Bundle
+  // would come out first and the document could miss the cycles flushed before it.
+  let calls = 0;
+  const slowFirst = {
+    validate: async (items: Parameters<typeof inProcessValidator.validate>[0]) => {
+      const wait = calls++ === 0 ? 200 : 0;
+      await new Promise((r) => setTimeout(r, wait));
+      return inProcessValidator.validate(items);
+    },
+  };
+  const problems: FhirProblem[] = [];
+  const b = new FhirBuilder(OPTIONS, { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => problems.push(p), validator: slowFirst });
+  for (const r of monitorCycle(T0)) void b.onRecord(r, T0);
+  for (const r of bloodGas(T0)) void b.onRecord(r, T0);
+  const cycles = b.tick(T0 + 5000);
+  const atArrival = b.onRecord(event('encounter.closed', T0 + 6000, { encounter: ENCOUNTER.id }), T0 + 6000);
+  t.ok(cycles instanceof Promise && atArrival instanceof Promise, 'promised, not built on the caller’s turn');
+  const [mon, bga, ...more] = (await cycles).map(bundleOf);
+  t.same(more, [], 'one Bundle per device');
+  t.ok(byMdc(mon!, '147842'), 'the monitor’s first, as its cycle began first (its validation the slow one)');
+  t.ok(observations(bga!).some((o) => o.code.coding?.[0]?.code === '2744-1'), 'then the analyser’s');
+  const doc = (await atArrival).find((m) => m.type === 'document');
+  t.ok(doc, 'the document');
+  const docText = JSON.stringify(bundleOf(doc!));
+  t.match(docText, /8867-4/, 'with the heart rate of the monitor cycle flushed before it (the slow validation)');
+  t.match(docText, /2744-1/, 'and the lab results');
+  t.same(problems, []);
+
+  // A validator that cannot answer (its thread ended twice on the request): nothing queued, the reason reported, and
+  // the builder goes on with the next cycle.
+  let fail = true;
+  const flaky = {
+    validate: async (items: Parameters<typeof inProcessValidator.validate>[0]) => {
+      if (fail) throw new Error('the FHIR validator thread ended (exit code 1)');
+      return inProcessValidator.validate(items);
+    },
+  };
+  const lost: FhirProblem[] = [];
+  const c = new FhirBuilder(OPTIONS, { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => lost.push(p), validator: flaky });
+  for (const r of monitorCycle(T0)) void c.onRecord(r, T0);
+  t.same(await c.tick(T0 + 5000), [], 'nothing queued');
+  t.match(lost, [{ what: 'messages not validated', device: 'mon', encounter: ENCOUNTER.id, errors: [/validator thread ended/] }]);
+  fail = false;
+  for (const r of monitorCycle(T0 + 5000)) void c.onRecord(r, T0 + 5000);
+  t.equal((await c.tick(T0 + 10000)).length, 1, 'the next cycle goes');
 });
