@@ -282,11 +282,9 @@ export class FhirBuilder implements HandoverBuilder {
     const context = [ctx.patient, ctx.encounter, device, ...metrics.values()];
     return this.inTurn({ encounter: cycle.encounter, device: cycle.device }, async () => {
       const checks = await this.ctx.validator.validate([...context, ...observations.map((o) => o.obs)].map((p) => ({ resource: p.resource })));
-      const refused = context.filter((_, i) => !checks[i]!.ok);
+      const refused = context.flatMap((p, i) => (checks[i]!.ok ? [] : [{ p, v: checks[i]! }]));
       if (refused.length) {
-        context.forEach((p, i) => {
-          if (!checks[i]!.ok) this.ctx.onInvalid({ what: p.resource.resourceType, device: cycle.device, encounter: cycle.encounter, errors: checks[i]!.errors });
-        });
+        for (const { p, v } of refused) this.ctx.onInvalid({ what: p.resource.resourceType, device: cycle.device, encounter: cycle.encounter, errors: v.errors });
         return [];
       }
       const valid = observations.filter(({ obs }, i) => {
