@@ -1,5 +1,6 @@
 // What the console's HTTP API answers, shared by the server (src/console) and the page (src/console/web): the page is
 // type-checked against the same declarations the server is. Types only: nothing here runs.
+import type { CanonicalRecord } from '../schema/records.js';
 
 /** Who is looking, and at what. `viewer` is the hospital's read-only view (no buttons, no login). */
 export interface SessionInfo {
@@ -59,6 +60,17 @@ export interface ConsoleStatus {
 export interface ConsoleStateMessage {
   status: ConsoleStatus;
   pending: PendingSetpoint[];
+}
+
+/**
+ * The latest value of each thing the page shows as text (numerics, settings, active alarms, device states, scores,
+ * milestones, lab results, the position), with its age at the daemon: asked once as the page loads, so that it shows
+ * the vitals at once instead of waiting for each device's next value (a NIBP comes every few minutes). Waves, events
+ * and alerts are not in it: they are drawn or listed as they arrive.
+ */
+export interface LatestValue {
+  ageMs: number;
+  record: CanonicalRecord;
 }
 
 export interface DecisionAnswer {

@@ -4,7 +4,8 @@
 import type { ControlServer } from '../control/server.js';
 import type { Clock } from '../core/clock.js';
 import type { StatusReport } from '../daemon/control-api.js';
-import type { ConsoleDevice, ConsoleStatus, PendingSetpoint } from './api-types.js';
+import type { CanonicalRecord } from '../schema/records.js';
+import type { ConsoleDevice, ConsoleStatus, LatestValue, PendingSetpoint } from './api-types.js';
 import { SharedAnswer } from './shared-answer.js';
 
 /** How long one status answer serves: less than the push period (2 s), so that each push is fresh even when its
@@ -12,6 +13,9 @@ import { SharedAnswer } from './shared-answer.js';
 const STATUS_SHARED_MS = 1500;
 /** Pending setpoints are looked at every second (the same margin); a decision makes the next answer fresh. */
 const PENDING_SHARED_MS = 750;
+
+/** What a page shows as text, and so what it is given of the latest values as it loads (see LatestValue). */
+const SHOWN_AS_TEXT = new Set<CanonicalRecord['kind']>(['numeric', 'setting', 'alarm', 'device', 'score', 'milestone', 'lab', 'location']);
 
 export class ConsoleState {
   private readonly statusAnswer: SharedAnswer<Omit<ConsoleStatus, 'at'>>;
@@ -44,6 +48,12 @@ export class ConsoleState {
 
   pending(): Promise<PendingSetpoint[]> {
     return this.pendingAnswer.get();
+  }
+
+  /** The latest values a page shows as text, every device's (asked once per page load: not shared). */
+  async latest(): Promise<LatestValue[]> {
+    const snapshot = (await this.control.call('latest')) as Record<string, LatestValue[]>;
+    return Object.values(snapshot).flatMap((entries) => entries.filter((e) => SHOWN_AS_TEXT.has(e.record.kind)).map(({ ageMs, record }) => ({ ageMs, record })));
   }
 
   /** After a crew decision: the next answer is computed afresh. */

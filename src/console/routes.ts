@@ -66,6 +66,7 @@ export class ConsoleRoutes {
     // Asked once by a page as it loads; afterwards the page reads what is pushed on the state topic.
     if (path === '/api/status' && method === 'GET') return sendJson(res, 200, await this.deps.state.status());
     if (path === '/api/setpoints' && method === 'GET') return sendJson(res, 200, await this.deps.state.pending());
+    if (path === '/api/latest' && method === 'GET') return sendJson(res, 200, await this.deps.state.latest());
     const decision = /^\/api\/setpoints\/(confirm|reject)$/.exec(path)?.[1] as 'confirm' | 'reject' | undefined;
     if (decision && method === 'POST') return sendJson(res, 200, await this.decide(req, user, decision));
     throw new HttpError(404, `no ${method} ${path}`);

@@ -10,6 +10,7 @@ import { launchBrowser, newPage } from '../helpers/browser.js';
 import { buildPage, consoleSections, consoleUrl, PASSWORDS } from '../helpers/console.js';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
+import { numeric } from '../handover/fhir/records.js';
 
 async function startVehicle(t: Test): Promise<TestDaemon> {
   await buildPage();
@@ -128,6 +129,29 @@ t.test('live: numerics appear with their validity, waveforms are drawn as they a
   await score.waitFor({ timeout: 60_000 });
   t.match(await score.textContent(), /Shock index/);
   t.same(blocked, [], 'nothing blocked by the content security policy');
+});
+
+t.test('a value sent before the page opened shows at once, not at the device’s next one', async (t) => {
+  await buildPage();
+  const dir = tempDir(t, 'con-');
+  const d = await startDaemon(t, consoleSections(dir), { dir });
+  // One SpO2 of a monitor, then nothing more: the feed never brings it again, only the page's first look can.
+  const spo2 = numeric('quiet-monitor', 'ge-s5', Date.now(), 'MDC_PULS_OXIM_SAT_O2', 'MDC_DIM_PERCENT', 93);
+  const { encounter: _none, ...record } = spo2;
+  d.controller.gate!.ingest({ ...record, vehicle: 'TEST-1' });
+  await d.waitForRecord((r) => r.device === 'quiet-monitor', 'the value through the gate');
+
+  const base = consoleUrl(d.controller);
+  t.equal((await get(`${base}api/latest`)).status, 401, 'not without a login');
+  const browser = await launchBrowser(t);
+  const { page } = await newPage(browser);
+  await page.goto(base);
+  await page.fill('input[name=username]', 'tablet');
+  await page.fill('input[name=password]', PASSWORDS.tablet);
+  await page.click('button[type=submit]');
+  const value = page.locator('[data-device=quiet-monitor] .num[data-metric=MDC_PULS_OXIM_SAT_O2] .num-value');
+  await value.waitFor({ timeout: 30_000 });
+  t.equal(await value.textContent(), '93', 'the SpO2 the monitor sent before the page opened');
 });
 
 t.test('without a login: the API answers 401 and the MQTT WebSocket is refused', async (t) => {

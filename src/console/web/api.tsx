@@ -1,5 +1,5 @@
 // The console's HTTP API as the page calls it (same origin, the session cookie rides along).
-import type { ConsoleStatus, DecisionAnswer, PendingSetpoint, SessionInfo } from '../api-types.js';
+import type { ConsoleStatus, DecisionAnswer, LatestValue, PendingSetpoint, SessionInfo } from '../api-types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -27,5 +27,6 @@ export const api = {
   logout: () => call<object>('POST', '/api/logout', {}),
   status: () => call<ConsoleStatus>('GET', '/api/status'),
   pending: () => call<PendingSetpoint[]>('GET', '/api/setpoints'),
+  latest: () => call<LatestValue[]>('GET', '/api/latest'),
   decide: (decision: 'confirm' | 'reject', commandId: string) => call<DecisionAnswer>('POST', `/api/setpoints/${decision}`, { commandId }),
 };

@@ -17,7 +17,7 @@ import type {
   SettingRecord,
   WaveformRecord,
 } from '../../schema/records.js';
-import type { ConsoleStateMessage, SessionInfo } from '../api-types.js';
+import type { ConsoleStateMessage, LatestValue, SessionInfo } from '../api-types.js';
 
 /** Seconds of waveform a ring holds (what one canvas shows). */
 export const WAVE_SECONDS = 6;
@@ -89,6 +89,8 @@ export class LiveStore {
   connection: Connection = 'connecting';
   lastMessageAt = 0;
   private client: mqtt.MqttClient | undefined;
+  /** Alarms the feed has spoken of: the values of the page's first look (seed) never undo what it said since. */
+  private readonly alarmsHeard = new Set<string>();
   private readonly listeners = new Set<() => void>();
   private notifyTimer: number | undefined;
 
@@ -160,10 +162,44 @@ export class LiveStore {
     if (visible) this.changed();
   }
 
+  /**
+   * The daemon's latest values as the page loads (/api/latest), dated by their age there: the vitals show at once,
+   * not at each device's next value. Only what the feed has not brought meanwhile, which is newer.
+   */
+  seed(values: readonly LatestValue[]): void {
+    const now = Date.now();
+    let visible = false;
+    for (const { ageMs, record } of values) if (!this.knows(record) && this.take(record, now - ageMs)) visible = true;
+    if (visible) this.changed();
+  }
+
+  private knows(r: CanonicalRecord): boolean {
+    const d = this.devices.get(r.device);
+    switch (r.kind) {
+      case 'numeric':
+      case 'setting':
+        return d?.numerics.has(`${r.kind}:${r.metric.ref}`) ?? false;
+      case 'alarm':
+        return this.alarmsHeard.has(`${r.device}/${r.alarmId}`);
+      case 'device':
+        return d?.state !== undefined;
+      case 'score':
+        return this.scores.has(r.score);
+      case 'milestone':
+        return this.milestones.has(r.preArrival ? `${r.milestone}:${r.preArrival}` : r.milestone);
+      case 'lab':
+        return this.labs.has(`${r.device}/${r.test.loinc}`);
+      case 'location':
+        return this.location !== undefined;
+      default:
+        return true; // not shown from a first look (waves, events, alerts: as they arrive)
+    }
+  }
+
   /** Files one record; true if something shown in text changed (waveforms are drawn, not rendered). */
   private take(r: CanonicalRecord, now: number): boolean {
     const d = this.device(r.device);
-    d.lastAt = now;
+    d.lastAt = Math.max(d.lastAt, now);
     switch (r.kind) {
       case 'waveform': {
         let ring = d.waves.get(r.metric.ref);
@@ -180,6 +216,7 @@ export class LiveStore {
       }
       case 'alarm': {
         const key = `${r.device}/${r.alarmId}`;
+        this.alarmsHeard.add(key);
         if (r.state === 'cleared') this.alarms.delete(key);
         else this.alarms.set(key, { record: r, at: now });
         return true;

@@ -58,6 +58,8 @@ function Console({ session, onLogout }: { session: SessionInfo; onLogout: () => 
   const store = useMemo(() => new LiveStore(session), [session]);
   useEffect(() => {
     store.connect();
+    // In the vehicle, what the daemon knows now, so the vitals do not wait for each device's next value.
+    if (session.mode === 'vehicle') void api.latest().then((values) => store.seed(values), () => undefined);
     return () => store.close();
   }, [store]);
   const now = useTick(store);
