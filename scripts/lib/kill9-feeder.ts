@@ -1,8 +1,9 @@
 // The child that `kill9-window` kills: an outbox fed at a steady rate the way a monitor feeds it (a cycle every
 // 20 ms: wave blocks, numerics, now and then a position and an alarm), or as fast as it can (`flood`). After each
 // append has returned it prints "h <id>" (the record was handed to the outbox: the driver is done with it, nothing is
-// durable yet); the id is the record's `mono`, unique in this run. stdout is a pipe, written synchronously on Linux,
-// so every line printed before the kill reaches the parent.
+// durable yet); the id is the record's `mono`, unique in this run. Each line is in the pipe before the next record is
+// handed over (printLine), so every record the outbox may have stored was printed: with process.stdout, a kill at full
+// intake once took lines still waiting in this process, and the parent found stored records it was never told of.
 //
 //   node kill9-feeder.js <dir> <records per second | flood>
 import { systemClock } from '../../src/core/clock.js';
@@ -11,6 +12,7 @@ import { topicsFor } from '../../src/core/topics.js';
 import { Outbox } from '../../src/outbox/outbox.js';
 import { mdcTerm, mdcUnit, ucumUnit, type CanonicalRecord } from '../../src/schema/index.js';
 import { benchOutboxConfig, VEHICLE } from '../bench/pipeline.js';
+import { printLine } from './kill-after-ready.js';
 
 const CYCLE_MS = 20;
 
@@ -34,12 +36,12 @@ function hand(n: number): void {
   for (let k = 0; k < n; k++) {
     const r = record(id);
     outbox.enqueueRecord(r);
-    process.stdout.write(`h ${r.mono}\n`);
+    printLine(`h ${r.mono}`);
   }
 }
 
 await outbox.start();
-process.stdout.write('ready\n');
+printLine('ready');
 if (rate === Infinity) {
   const burst = () => {
     hand(200);

@@ -1,15 +1,17 @@
 // A process that feeds an outbox as fast as it can (numerics in bursts, an alarm now and then) and prints, for every
-// record the outbox says it stored, "stream seq". The kill -9 test kills it at a random moment and checks the store.
+// record the outbox says it stored, "stream seq" (whole, before it goes on: printLine). The kill -9 test kills it at a
+// random moment and checks the store.
+import { printLine } from '../../scripts/lib/kill-after-ready.js';
 import { makeOutbox, alarm, numeric, waveform } from '../outbox/helpers.js';
 
 const dir = process.argv[2]!;
 const { outbox } = makeOutbox(dir, {}, {
   onStored: (r) => {
-    process.stdout.write(`${r.stream} ${r.seq}\n`);
+    printLine(`${r.stream} ${r.seq}`);
   },
 });
 await outbox.start();
-process.stdout.write('ready\n');
+printLine('ready');
 let i = 0;
 const burst = () => {
   // Mid-burst is where a kill hurts: many records accepted and not yet written.
