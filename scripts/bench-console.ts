@@ -65,8 +65,8 @@ async function login(context: BrowserContext, user: string): Promise<Page> {
 }
 
 /**
- * A console as the daemon sees it, without a browser on the box: the page's own traffic (login, /api/status and
- * /api/setpoints once as the page loads, MQTT over WebSocket subscribed to what the page subscribes to, every message
+ * A console as the daemon sees it, without a browser on the box: the page's own traffic (login, /api/status,
+ * /api/setpoints and /api/latest once as the page loads, MQTT over WebSocket subscribed to what the page subscribes to, every message
  * parsed). On the edge box the consoles are tablets; a browser drawing waves here takes the same two cores from the daemon.
  */
 async function networkConsole(user: string): Promise<() => Promise<void>> {
@@ -77,7 +77,7 @@ async function networkConsole(user: string): Promise<() => Promise<void>> {
   const cookie = res.headers.get('set-cookie')?.split(';')[0] ?? '';
   const session = (await res.json()) as SessionInfo;
   const get = (path: string) => fetch(`${base}${path}`, { headers: { cookie } }).then((r) => r.json()).catch(() => undefined);
-  await Promise.all([get('/api/status'), get('/api/setpoints')]);
+  await Promise.all([get('/api/status'), get('/api/setpoints'), get('/api/latest')]);
   const client = await mqtt.connectAsync(`${base.replace('https', 'wss')}${session.mqttPath}`, { username: user, protocolVersion: 4, reconnectPeriod: 0, wsOptions: { headers: { cookie }, ...tls } });
   client.on('message', (_topic, payload) => JSON.parse(payload.toString()) as unknown);
   const { feedTopic, stateTopic, topicRoot } = session;
