@@ -178,17 +178,17 @@ export class LiveStore {
     switch (r.kind) {
       case 'numeric':
       case 'setting':
-        return d?.numerics.has(`${r.kind}:${r.metric.ref}`) ?? false;
+        return d?.numerics.has(numericKey(r)) ?? false;
       case 'alarm':
-        return this.alarmsHeard.has(`${r.device}/${r.alarmId}`);
+        return this.alarmsHeard.has(alarmKey(r));
       case 'device':
         return d?.state !== undefined;
       case 'score':
         return this.scores.has(r.score);
       case 'milestone':
-        return this.milestones.has(r.preArrival ? `${r.milestone}:${r.preArrival}` : r.milestone);
+        return this.milestones.has(milestoneKey(r));
       case 'lab':
-        return this.labs.has(`${r.device}/${r.test.loinc}`);
+        return this.labs.has(labKey(r));
       case 'location':
         return this.location !== undefined;
       default:
@@ -209,13 +209,13 @@ export class LiveStore {
       }
       case 'numeric':
       case 'setting': {
-        const key = `${r.kind}:${r.metric.ref}`;
+        const key = numericKey(r);
         const before = d.numerics.get(key);
         d.numerics.set(key, { record: r, at: now, intervalMs: before ? now - before.at : undefined });
         return true;
       }
       case 'alarm': {
-        const key = `${r.device}/${r.alarmId}`;
+        const key = alarmKey(r);
         this.alarmsHeard.add(key);
         if (r.state === 'cleared') this.alarms.delete(key);
         else this.alarms.set(key, { record: r, at: now });
@@ -237,10 +237,10 @@ export class LiveStore {
         return true;
       case 'milestone':
         // Each pre-arrival alert kind is a milestone of its own (stroke after STEMI keeps both).
-        this.milestones.set(r.preArrival ? `${r.milestone}:${r.preArrival}` : r.milestone, r);
+        this.milestones.set(milestoneKey(r), r);
         return true;
       case 'lab':
-        if (!r.qc) this.labs.set(`${r.device}/${r.test.loinc}`, r);
+        if (!r.qc) this.labs.set(labKey(r), r);
         return true;
       case 'location':
         this.location = r;
@@ -259,6 +259,12 @@ export class LiveStore {
     }, 250);
   }
 }
+
+// Where the store files a record, for take() and for knows() alike.
+const numericKey = (r: NumericRecord | SettingRecord): string => `${r.kind}:${r.metric.ref}`;
+const alarmKey = (r: AlarmRecord): string => `${r.device}/${r.alarmId}`;
+const milestoneKey = (r: MilestoneRecord): string => (r.preArrival ? `${r.milestone}:${r.preArrival}` : r.milestone);
+const labKey = (r: LabRecord): string => `${r.device}/${r.test.loinc}`;
 
 /** MDC_ECG_ELEC_POTL_II → ECG ELEC POTL II; used only when the record has no label. */
 export function shortRef(ref: string): string {
