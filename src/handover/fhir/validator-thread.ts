@@ -46,7 +46,11 @@ export class ValidatorThread implements FhirValidator {
     const stopped = [...this.pending.values()];
     this.pending.clear();
     for (const p of stopped) p.reject(new Error('the FHIR validator thread was stopped'));
-    await worker?.terminate();
+    // Not waited for: a thread inside one of the definitions' JSON.parse calls ends only once it returns (up to a
+    // second here, more on a busy box), and the daemon must stop within its grace for work it no longer wants.
+    // Unreferenced, the ending thread keeps no process alive.
+    worker?.unref();
+    void worker?.terminate();
   }
 
   private ask(items: readonly ValidateItem[]): Promise<FhirValidation[]> {
