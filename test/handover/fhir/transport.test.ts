@@ -15,6 +15,9 @@ import { tempDir } from '../../helpers/tmp.js';
 import { bloodGas, ENCOUNTER, event, monitorCycle, T0, VEHICLE } from './records.js';
 
 const never = new AbortController().signal;
+/** A stand-in's first answer waits for its validator thread to index the R4 definitions: seconds, and on a loaded
+ * 2-core machine (CI, with other tests indexing beside it) more than 10 s was seen; a timeout here is not the test. */
+const ANSWER_MS = 60_000;
 
 async function messages(): Promise<{ cycle: HandoverMessage; labs: HandoverMessage; closing: HandoverMessage; document: HandoverMessage }> {
   const b = new FhirBuilder({ cycleMs: 5000, waveforms: true, identifierSystem: 'urn:ambulink' }, { vehicle: VEHICLE, encounter: () => ENCOUNTER, onInvalid: (p) => t.fail(JSON.stringify(p)), validator: inProcessValidator });
@@ -31,7 +34,7 @@ async function setup(t: Tap.Test, server: ConstructorParameters<typeof FhirStand
   const standIn = new FhirStandIn({ tls: { key: readFileSync(certs.key), cert: readFileSync(certs.cert) }, ...server });
   const baseUrl = await standIn.start();
   t.teardown(() => standIn.stop());
-  const tr = new FhirHttpsTransport({ baseUrl, caFile: certs.cert, timeoutMs: 10000, ...transport(dir, certs) });
+  const tr = new FhirHttpsTransport({ baseUrl, caFile: certs.cert, timeoutMs: ANSWER_MS, ...transport(dir, certs) });
   await tr.start();
   t.teardown(() => tr.stop());
   return { dir, certs, standIn, tr, baseUrl };
@@ -139,17 +142,17 @@ t.test('bearer token', async (t) => {
   const { tr, dir, baseUrl, certs } = await setup(t, { bearerToken: 's3cret' });
   t.match(await tr.send(m.cycle, never), { kind: 'rejected', reason: /^HTTP 401: .*bearer token/ });
   writeFileSync(join(dir, 'token'), 's3cret\n');
-  const withToken = new FhirHttpsTransport({ baseUrl, caFile: certs.cert, bearerTokenFile: join(dir, 'token'), timeoutMs: 10000 });
+  const withToken = new FhirHttpsTransport({ baseUrl, caFile: certs.cert, bearerTokenFile: join(dir, 'token'), timeoutMs: ANSWER_MS });
   await withToken.start();
   t.teardown(() => withToken.stop());
   t.equal((await withToken.send(m.cycle, never)).kind, 'committed');
-  await t.rejects(new FhirHttpsTransport({ baseUrl, bearerTokenFile: join(dir, 'missing'), timeoutMs: 10000 }).start(), /cannot read bearerTokenFile .*missing \(ENOENT\)/);
+  await t.rejects(new FhirHttpsTransport({ baseUrl, bearerTokenFile: join(dir, 'missing'), timeoutMs: ANSWER_MS }).start(), /cannot read bearerTokenFile .*missing \(ENOENT\)/);
 });
 
 t.test('TLS: a server certificate the CA did not sign is refused; mutual TLS', async (t) => {
   const { baseUrl, dir } = await setup(t, {});
   const other = selfSignedCertificate(join(dir, 'other'), 'someone else');
-  const wrongCa = new FhirHttpsTransport({ baseUrl, caFile: other.cert, timeoutMs: 10000 });
+  const wrongCa = new FhirHttpsTransport({ baseUrl, caFile: other.cert, timeoutMs: ANSWER_MS });
   await wrongCa.start();
   t.teardown(() => wrongCa.stop());
   t.match(await wrongCa.send(m.cycle, never), { kind: 'retry', linkFailure: true, reason: /SELF_SIGNED|UNABLE_TO_VERIFY|CERT/ });
@@ -161,13 +164,13 @@ t.test('TLS: a server certificate the CA did not sign is refused; mutual TLS', a
   });
   const strictUrl = await strict.start();
   t.teardown(() => strict.stop());
-  const anonymous = new FhirHttpsTransport({ baseUrl: strictUrl, caFile: mtls.certs.cert, timeoutMs: 10000 });
+  const anonymous = new FhirHttpsTransport({ baseUrl: strictUrl, caFile: mtls.certs.cert, timeoutMs: ANSWER_MS });
   await anonymous.start();
   t.teardown(() => anonymous.stop());
   t.match(await anonymous.send(m.cycle, never), { kind: 'retry', linkFailure: true }, 'no client certificate: the handshake fails');
-  const withCert = new FhirHttpsTransport({ baseUrl: strictUrl, caFile: mtls.certs.cert, certFile: client.cert, keyFile: client.key, timeoutMs: 10000 });
+  const withCert = new FhirHttpsTransport({ baseUrl: strictUrl, caFile: mtls.certs.cert, certFile: client.cert, keyFile: client.key, timeoutMs: ANSWER_MS });
   await withCert.start();
   t.teardown(() => withCert.stop());
   t.equal((await withCert.send(m.cycle, never)).kind, 'committed');
-  await t.rejects(new FhirHttpsTransport({ baseUrl: strictUrl, certFile: client.cert, timeoutMs: 10000 }).start(), /certFile and keyFile go together/);
+  await t.rejects(new FhirHttpsTransport({ baseUrl: strictUrl, certFile: client.cert, timeoutMs: ANSWER_MS }).start(), /certFile and keyFile go together/);
 });
